@@ -1,0 +1,327 @@
+//! Protocol checks for `#[async_context]`: every mistake of an impl is reported at once,
+//! on the user's token, with the fix.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReturnType, Type};
+
+/// A checked `#[async_context]` impl block.
+pub struct ContextModel {
+    pub item: ItemImpl,
+    pub enter: Option<Enter>,
+    pub exit: Exit,
+    pub cancel: Option<syn::Ident>,
+}
+
+pub struct Enter {
+    pub name: syn::Ident,
+    pub ret: Ret,
+}
+
+pub struct Exit {
+    pub name: syn::Ident,
+    pub ret: Ret,
+    pub suppresses: bool,
+}
+
+/// A method's return type as the protocol sees it.
+pub enum Ret {
+    /// `-> V` (or nothing): cannot fail.
+    Plain(Type),
+    /// `-> Result<V, E>`, or an alias such as `io::Result<V>`; `ok` is `V`.
+    Result { full: Type, ok: Type },
+}
+
+impl Ret {
+    pub fn ok_type(&self) -> &Type {
+        match self {
+            Ret::Plain(ty) => ty,
+            Ret::Result { ok, .. } => ok,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        let error = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+}
+
+const EXIT_SIGNATURE: &str =
+    "async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error>";
+
+/// Checks an `#[async_context]` item. On error, returns the user's impl (markers removed)
+/// alongside the errors, so that one mistake does not cascade.
+pub fn context(
+    args: TokenStream,
+    item: TokenStream,
+) -> Result<ContextModel, (syn::Error, TokenStream)> {
+    let parsed: syn::Item = match syn::parse2(item.clone()) {
+        Ok(parsed) => parsed,
+        Err(error) => return Err((error, item)),
+    };
+    let mut item = match parsed {
+        syn::Item::Impl(item) => item,
+        other => {
+            let (span, what) = match &other {
+                syn::Item::Enum(e) => (e.enum_token.span, "an enum"),
+                syn::Item::Trait(t) => (t.trait_token.span, "a trait"),
+                syn::Item::Fn(f) => (f.sig.fn_token.span, "a function"),
+                syn::Item::Struct(s) => (s.struct_token.span, "a struct"),
+                other => (other.span(), "this item"),
+            };
+            let message = format!(
+                "`#[async_context]` cannot be used on {what}: put it on the impl block that defines `async fn exit` (and optionally `async fn enter`) for your type"
+            );
+            return Err((syn::Error::new(span, message), other.into_token_stream()));
+        }
+    };
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.push(
+            args.span(),
+            "`#[async_context]` on an impl block takes no arguments: write `#[async_context]`",
+        );
+    }
+    if let Some((path, _)) = &item.trait_ {
+        errors.push(
+            path.span(),
+            "`#[async_context]` goes on an inherent impl block (`impl MyType { .. }`), not on a trait impl",
+        );
+    }
+
+    let enter_idx = find(&mut item, "enter");
+    let exit_idx = find(&mut item, "exit");
+    let cancel_idx = find(&mut item, "cancel");
+
+    let enter = enter_idx.and_then(|i| {
+        let f = method(&item, i);
+        check_enter(f, &mut errors)
+    });
+    let exit = match exit_idx {
+        Some(i) => check_exit(method(&item, i), &mut errors),
+        None => {
+            errors.push(
+                item.self_ty.span(),
+                format!(
+                    "missing: `exit`; without it the resource would never be cleaned up\n\
+                     add `{EXIT_SIGNATURE}` to this impl block (or mark another async method `#[exit]`)"
+                ),
+            );
+            None
+        }
+    };
+    let cancel = cancel_idx.and_then(|i| check_cancel(method(&item, i), &mut errors));
+    match (errors.0, exit) {
+        (None, Some(exit)) => Ok(ContextModel {
+            item,
+            enter,
+            exit,
+            cancel,
+        }),
+        (Some(error), _) => Err((error, item.into_token_stream())),
+        (None, None) => unreachable!("a missing exit is reported"),
+    }
+}
+
+/// The method playing `role`: marked `#[role]`, else named `role`. Removes the marker.
+fn find(item: &mut ItemImpl, role: &str) -> Option<usize> {
+    let mut marked = None;
+    let mut named = None;
+    for (index, impl_item) in item.items.iter_mut().enumerate() {
+        if let ImplItem::Fn(f) = impl_item {
+            let before = f.attrs.len();
+            f.attrs.retain(|attr| !attr.path().is_ident(role));
+            if f.attrs.len() != before {
+                marked.get_or_insert(index);
+            } else if f.sig.ident == role {
+                named = Some(index);
+            }
+        }
+    }
+    marked.or(named)
+}
+
+fn method(item: &ItemImpl, index: usize) -> &ImplItemFn {
+    match &item.items[index] {
+        ImplItem::Fn(f) => f,
+        _ => unreachable!("`find` returns methods only"),
+    }
+}
+
+fn check_receiver(f: &ImplItemFn, role: &str, errors: &mut Errors) {
+    let span = f
+        .sig
+        .inputs
+        .first()
+        .map_or(f.sig.paren_token.span.join(), |arg| arg.span());
+    let message = format!(
+        "`{role}` must take `&mut self` (or `&self`): the context outlives the body so that exit can run"
+    );
+    match f.sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            if by_reference(receiver).is_none() {
+                errors.push(
+                    span,
+                    format!("{message}; `self` by value would be consumed"),
+                );
+            }
+        }
+        _ => errors.push(span, message),
+    }
+}
+
+fn check_async(f: &ImplItemFn, role: &str, errors: &mut Errors) {
+    if f.sig.asyncness.is_none() {
+        errors.push(
+            f.sig.fn_token.span,
+            format!("`{role}` must be an `async fn`, because `async_with!` awaits it: write `async fn {}`", f.sig.ident),
+        );
+    }
+}
+
+fn check_enter(f: &ImplItemFn, errors: &mut Errors) -> Option<Enter> {
+    check_async(f, "enter", errors);
+    check_receiver(f, "enter", errors);
+    let extra: Vec<_> = f.sig.inputs.iter().skip(1).collect();
+    if let Some(first) = extra.first() {
+        errors.push(
+            first.span(),
+            "`enter` takes no arguments besides `self`: pass them when building the context (`Connection::new(addr)`), then `async_with!(conn as c => ..)`",
+        );
+    }
+    let ret = ret_of(&f.sig.output);
+    Some(Enter {
+        name: f.sig.ident.clone(),
+        ret,
+    })
+}
+
+fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Option<Exit> {
+    check_async(f, "exit", errors);
+    check_receiver(f, "exit", errors);
+    let params: Vec<_> = f.sig.inputs.iter().skip(1).collect();
+    match params.as_slice() {
+        [] => errors.push(
+            f.sig.paren_token.span.join(),
+            format!("`exit` must take the outcome of the block: `{EXIT_SIGNATURE}` (name it `_outcome` if unused)"),
+        ),
+        [FnArg::Typed(arg)] => {
+            if !is_outcome(&arg.ty) {
+                errors.push(
+                    arg.ty.span(),
+                    format!("`exit`'s parameter must be `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`"),
+                );
+            }
+        }
+        [_, extra, ..] => errors.push(
+            extra.span(),
+            format!("`exit` takes only `self` and the outcome: `{EXIT_SIGNATURE}`; pass other values when building the context"),
+        ),
+        [other] => errors.push(other.span(), format!("expected `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`")),
+    }
+    let ret = ret_of(&f.sig.output);
+    let decision = ret.ok_type();
+    let suppresses = if is_unit(decision) {
+        false
+    } else if is_ident(decision, "Exit") {
+        true
+    } else {
+        let message = if is_ident(decision, "bool") {
+            "`exit` returns `bool`: return `Exit` instead, with `Exit::Suppress` / `Exit::Propagate`; a bool turns suppression on by accident (Python's `__aexit__` returning a truthy value)".to_string()
+        } else {
+            format!(
+                "`exit` must return `()`, `Exit`, `Result<(), E>` or `Result<Exit, E>`, found `{}`",
+                decision.to_token_stream()
+            )
+        };
+        let span = match &f.sig.output {
+            ReturnType::Type(_, ty) => ty.span(),
+            ReturnType::Default => f.sig.ident.span(),
+        };
+        errors.push(span, message);
+        false
+    };
+    Some(Exit {
+        name: f.sig.ident.clone(),
+        ret,
+        suppresses,
+    })
+}
+
+fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> Option<syn::Ident> {
+    if let Some(asyncness) = f.sig.asyncness {
+        errors.push(
+            asyncness.span,
+            "`cancel` must be a plain `fn`: it runs while the block's future is being dropped, where nothing can be awaited",
+        );
+    }
+    match f.sig.inputs.first() {
+        Some(FnArg::Receiver(r)) if by_reference(r) == Some(true) => {}
+        _ => errors.push(
+            f.sig.paren_token.span.join(),
+            "`cancel` must be `fn cancel(&mut self)`",
+        ),
+    }
+    if f.sig.inputs.len() > 1 {
+        errors.push(
+            f.sig.inputs[1].span(),
+            "`cancel` takes no arguments besides `&mut self`",
+        );
+    }
+    Some(f.sig.ident.clone())
+}
+
+fn ret_of(output: &ReturnType) -> Ret {
+    let ty = match output {
+        ReturnType::Default => return Ret::Plain(syn::parse_quote!(())),
+        ReturnType::Type(_, ty) => &**ty,
+    };
+    if let Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if last.ident == "Result" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(ok)) = args.args.first() {
+                        return Ret::Result {
+                            full: ty.clone(),
+                            ok: ok.clone(),
+                        };
+                    }
+                }
+            }
+        }
+    }
+    Ret::Plain(ty.clone())
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+fn is_ident(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == name && s.arguments.is_none()))
+}
+
+fn is_outcome(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Outcome"))
+}
+
+/// `Some(is_mut)` for `&self`/`&mut self` (or `self: &Self`/`self: &mut Self`).
+fn by_reference(receiver: &syn::Receiver) -> Option<bool> {
+    match &receiver.kind {
+        syn::ReceiverKind::Reference(_, _, mutability) => Some(mutability.is_some()),
+        syn::ReceiverKind::Typed(_, ty) => match &**ty {
+            Type::Reference(r) => Some(r.mutability.is_some()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,361 @@
+//! Model → tokens.
+
+use crate::check::{ContextModel, Enter, Ret};
+use crate::parse::{self, ContextItem, WithInput};
+use crate::rewrite::{Jump, Rewriter};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Block, Expr};
+
+pub fn async_with(tokens: TokenStream) -> syn::Result<TokenStream> {
+    let input = parse::with_input(tokens)?;
+    let mut counter = 0;
+    let expr = with_layers(input, &mut counter)?;
+    Ok(quote!(#expr))
+}
+
+/// `a as x, b as y => body` is `a as x => { b as y => body }`: exactly nested (S10). The
+/// inner layer is expanded first and then rewritten as the outer layer's body, so that
+/// b's failures (its expression's `?`, its enter, its exit) leave through a's exit.
+pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<Expr> {
+    let WithInput { mut contexts, body } = input;
+    let outer = contexts.remove(0);
+    let body = if contexts.is_empty() {
+        body
+    } else {
+        let span = parse::block_span(&body);
+        let inner = with_layers(WithInput { contexts, body }, counter)?;
+        syn::parse_quote_spanned!(span=> { #inner })
+    };
+    layer(outer, body, counter)
+}
+
+/// One context around one body.
+fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Result<Expr> {
+    let id = *counter;
+    *counter += 1;
+    let name = |what: &str| {
+        let mut ident = format_ident!("__async_with_{}{}", what, id);
+        ident.set_span(Span::mixed_site());
+        ident
+    };
+    let witness = name("witness");
+    let guard = name("guard");
+    let value = name("value");
+    let keep = name("keep");
+    let body_future = name("body");
+    let result = name("result");
+    let outcome = name("outcome");
+    let exited = name("exited");
+    let decision = name("decision");
+
+    let mut rewriter = Rewriter::new(&witness, counter);
+    rewriter.visit_block_mut(&mut body);
+    if let Some(error) = rewriter.errors.take() {
+        return Err(error);
+    }
+    let returns = rewriter.returns;
+    let jumps = std::mem::take(&mut rewriter.jumps);
+
+    let private = quote!(::async_with::__private);
+    let flow = quote!(#private::AsyncWithBodyFlow);
+    let ctx_expr = &context.expr;
+    let ctx_span = ctx_expr.span();
+    let body_span = parse::block_span(&body);
+
+    // S14/S15: the value lives in the body's future until the body ends, whatever the
+    // pattern binds (`_` included).
+    let bind = context.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
+    // The body's statements go into the async block as they are; its tail becomes the
+    // flow's value. A body without a tail is `()` by syntax, even when it diverges on
+    // every path (edition 2024 would otherwise type it `!`).
+    let mut stmts = std::mem::take(&mut body.stmts);
+    let tail = match stmts.last() {
+        Some(syn::Stmt::Expr(_, None)) => match stmts.pop() {
+            Some(syn::Stmt::Expr(tail, None)) => quote!(#tail),
+            _ => unreachable!(),
+        },
+        _ => quote_spanned!(body_span=> ()),
+    };
+    let witness_decl = returns.then(|| {
+        quote! {
+            let #witness = #private::Witness::new();
+            if false {
+                return #witness.never();
+            }
+        }
+    });
+    let r_type = if returns {
+        quote!(_)
+    } else {
+        quote!(::core::convert::Infallible)
+    };
+    let j_type = if jumps.is_empty() {
+        quote!(::core::convert::Infallible)
+    } else {
+        quote!(usize)
+    };
+    let outcome_expr = if returns {
+        quote! {
+            #private::outcome_with(&#result, |r| {
+                match (&#private::Probe(r)).__async_with_split() {
+                    ::core::option::Option::Some(e) => ::core::option::Option::Some(
+                        (&&&&&&&#private::View(e)).__async_with_view()
+                    ),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            })
+        }
+    } else {
+        quote!(#private::outcome_of(&#result))
+    };
+    let replay_return = if returns {
+        quote!(return r)
+    } else {
+        quote!(match r {})
+    };
+    let replay_jump = jump_replay(&jumps);
+    let leave = |e: TokenStream| quote_spanned!(ctx_span=> return #private::Fail(#e).leave());
+    let leave_enter = leave(quote!(e));
+    let leave_exit = leave(quote!(e));
+    let guard_new = quote_spanned!(ctx_span=> #private::Guard::new(#ctx_expr));
+    let suppressed = quote_spanned!(body_span=> #private::suppressed(&#guard, #decision));
+
+    let expanded = quote! {{
+        #[allow(unused_imports)]
+        use #private::{
+            LeaveWithError as _, ProbeOther as _, ProbeResult as _, ViewBoxed as _,
+            ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewError as _,
+            ViewOpaque as _, ViewStatic as _,
+        };
+        #witness_decl
+        let mut #guard = #guard_new;
+        let #value = match ::async_with::AsyncContext::enter(&mut #guard.context).await {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(e) => #leave_enter,
+        };
+        #guard.armed = true;
+        let #result = {
+            let #body_future = ::core::pin::pin!(async {
+                let #keep = #value;
+                #bind
+                #(#stmts)*
+                // When the statements above always leave, this is never reached.
+                #[allow(unreachable_code)]
+                let flow: #flow<_, #r_type, #j_type> = #flow::Value(#tail);
+                flow
+            });
+            #private::catch_unwind(#body_future).await
+        };
+        let #outcome = #outcome_expr;
+        let #exited = ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await;
+        #guard.armed = false;
+        let #decision = match #exited {
+            ::core::result::Result::Ok(d) => d,
+            ::core::result::Result::Err(e) => {
+                // S7: an exit error during a panic does not replace the panic.
+                if let ::core::result::Result::Err(p) = #result {
+                    #private::resume_unwind(p)
+                }
+                #leave_exit
+            }
+        };
+        match #result {
+            ::core::result::Result::Err(p) => #private::resume_unwind(p),
+            ::core::result::Result::Ok(#flow::Value(v)) => v,
+            ::core::result::Result::Ok(#flow::Return(r)) => {
+                match #suppressed {
+                    ::core::option::Option::Some(v) => v,
+                    ::core::option::Option::None => #replay_return,
+                }
+            }
+            ::core::result::Result::Ok(#flow::Jump(j)) => #replay_jump,
+        }
+    }};
+    Ok(syn::parse2(expanded)?)
+}
+
+fn jump_replay(jumps: &[Jump]) -> TokenStream {
+    if jumps.is_empty() {
+        return quote!(match j {});
+    }
+    let arms = jumps.iter().enumerate().map(|(index, jump)| {
+        let keyword = if jump.is_break {
+            quote!(break)
+        } else {
+            quote!(continue)
+        };
+        let label = &jump.label;
+        if index + 1 == jumps.len() {
+            quote!(_ => #keyword #label,)
+        } else {
+            quote!(#index => #keyword #label,)
+        }
+    });
+    quote!(match j { #(#arms)* })
+}
+
+pub fn async_context(args: TokenStream, item: TokenStream) -> TokenStream {
+    match crate::check::context(args, item) {
+        Ok(model) => context_impl(&model),
+        // The user's impl still goes out, with a placeholder trait impl, so that the one
+        // mistake is the one error.
+        Err((error, item)) => {
+            let error = error.into_compile_error();
+            let placeholder = syn::parse2::<syn::ItemImpl>(item.clone())
+                .ok()
+                .filter(|item| item.trait_.is_none())
+                .map(|item| placeholder_impl(&item));
+            quote!(#item #placeholder #error)
+        }
+    }
+}
+
+fn context_impl(model: &ContextModel) -> TokenStream {
+    let item = &model.item;
+    let private = quote!(::async_with::__private);
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let self_ty = &item.self_ty;
+    let lt = syn::Lifetime::new("'__async_with_a", Span::call_site());
+
+    let (value_ty, enter_body) = match &model.enter {
+        None => (
+            quote!(&#lt mut Self),
+            quote!(::core::result::Result::Ok(self)),
+        ),
+        Some(enter) => {
+            let name = &enter.name;
+            let mut value = enter.ret.ok_type().clone();
+            ElideTo(&lt).visit_type_mut(&mut value);
+            let call = quote!(Self::#name(self).await);
+            let body = match &enter.ret {
+                Ret::Plain(_) => quote!(::core::result::Result::Ok(#call)),
+                Ret::Result { .. } => quote!(#private::IntoResult::into_result(#call)),
+            };
+            (quote!(#value), body)
+        }
+    };
+    let exit = &model.exit;
+    let exit_name = &exit.name;
+    let exit_call = quote!(Self::#exit_name(self, outcome).await);
+    let exit_body = match &exit.ret {
+        Ret::Plain(_) => quote!(::core::result::Result::Ok(#exit_call)),
+        Ret::Result { .. } => quote!(#private::IntoResult::into_result(#exit_call)),
+    };
+    let enter_err = match &model.enter {
+        Some(Enter {
+            ret: Ret::Result { full, .. },
+            ..
+        }) => Some(full),
+        _ => None,
+    };
+    let exit_err = match &exit.ret {
+        Ret::Result { full, .. } => Some(full),
+        Ret::Plain(_) => None,
+    };
+    let error_ty = match (enter_err, exit_err) {
+        (Some(full), _) | (None, Some(full)) => {
+            let mut full = full.clone();
+            ElideTo(&lt).visit_type_mut(&mut full);
+            quote!(<#full as #private::IntoResult>::Err)
+        }
+        (None, None) => quote!(::core::convert::Infallible),
+    };
+    // D13: one error type for both; checked on exit's return type.
+    let same_error = match (enter_err, exit_err) {
+        (Some(enter_full), Some(exit_full)) => {
+            let span = exit_full.span();
+            Some(quote_spanned! {span=>
+                #private::same_error::<#enter_full, #exit_full>();
+            })
+        }
+        _ => None,
+    };
+    let decision = if exit.suppresses {
+        quote!(::async_with::Exit)
+    } else {
+        quote!(())
+    };
+    let cancel = model.cancel.as_ref().map(|name| {
+        quote! {
+            fn cancel(&mut self) {
+                Self::#name(self)
+            }
+        }
+    });
+    quote! {
+        #item
+
+        impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
+            type Value<#lt> = #value_ty where Self: #lt;
+            type Error = #error_ty;
+            type Decision = #decision;
+
+            async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
+                #enter_body
+            }
+
+            async fn exit(
+                &mut self,
+                outcome: ::async_with::Outcome<'_>,
+            ) -> ::core::result::Result<Self::Decision, Self::Error> {
+                #same_error
+                #exit_body
+            }
+
+            #cancel
+        }
+    }
+}
+
+/// Stands in for the trait impl of a context with a mistake, so that its uses do not
+/// add "not an async context" errors to the one that matters.
+fn placeholder_impl(item: &syn::ItemImpl) -> TokenStream {
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let self_ty = &item.self_ty;
+    quote! {
+        impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
+            type Value<'__async_with_a> = &'__async_with_a mut Self where Self: '__async_with_a;
+            type Error = ::core::convert::Infallible;
+            type Decision = ();
+            async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
+                ::core::panic!("this context's `#[async_context]` impl has errors")
+            }
+            async fn exit(
+                &mut self,
+                _: ::async_with::Outcome<'_>,
+            ) -> ::core::result::Result<(), Self::Error> {
+                ::core::panic!("this context's `#[async_context]` impl has errors")
+            }
+        }
+    }
+}
+
+/// Gives elided lifetimes in an enter value's type (`&mut Self`, `Guard<'_, T>`) the
+/// lifetime of the borrow of the context.
+struct ElideTo<'a>(&'a syn::Lifetime);
+
+impl VisitMut for ElideTo<'_> {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.0.clone();
+        }
+    }
+
+    fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(self.0.clone());
+        }
+        syn::visit_mut::visit_type_reference_mut(self, reference);
+    }
+
+    // Elision inside `fn(&T)` and `dyn Fn(&T)` belongs to them.
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
+}

@@ -1,0 +1,152 @@
+//! Tokens → a small typed model of an `async_with!` call or an `#[async_context]` item.
+
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::{Block, Expr, Pat, Token};
+
+pub const GRAMMAR: &str = "the form is `async_with!(CONTEXT [as PATTERN], .. => { BODY })`";
+
+/// `async_with!( CONTEXT [as PATTERN] {, CONTEXT [as PATTERN]} => BLOCK )`
+pub struct WithInput {
+    pub contexts: Vec<ContextItem>,
+    pub body: Block,
+}
+
+pub struct ContextItem {
+    pub expr: Expr,
+    pub pat: Option<Pat>,
+}
+
+pub fn with_input(tokens: TokenStream) -> syn::Result<WithInput> {
+    Parser::parse2(parse_with_input, tokens)
+}
+
+fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
+    if input.is_empty() {
+        return Err(input.error(format!("expected a context: {GRAMMAR}")));
+    }
+    let mut contexts = Vec::new();
+    loop {
+        if input.peek(Token![=>]) {
+            let msg = if contexts.is_empty() {
+                format!("expected a context before `=>`: {GRAMMAR}")
+            } else {
+                format!("expected a context after `,`: {GRAMMAR}")
+            };
+            return Err(input.error(msg));
+        }
+        let (expr_tokens, stop) = tokens_until(input, true)?;
+        if expr_tokens.is_empty() {
+            return Err(input.error(format!("expected a context expression: {GRAMMAR}")));
+        }
+        let expr: Expr = syn::parse2(expr_tokens)?;
+        let pat = if stop == Stop::As {
+            let as_token: Token![as] = input.parse()?;
+            let (pat_tokens, _) = tokens_until(input, false)?;
+            if pat_tokens.is_empty() {
+                return Err(syn::Error::new(
+                    as_token.span,
+                    format!(
+                        "expected a pattern after `as`, such as `conn`, `mut tx`, `(a, b)` or `_`: {GRAMMAR}"
+                    ),
+                ));
+            }
+            Some(Parser::parse2(Pat::parse_single, pat_tokens)?)
+        } else {
+            None
+        };
+        contexts.push(ContextItem { expr, pat });
+        if input.is_empty() {
+            return Err(input.error(format!(
+                "expected `=>` and a block after the context: {GRAMMAR}"
+            )));
+        }
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                return Err(input.error(format!("expected a context after `,`: {GRAMMAR}")));
+            }
+            continue;
+        }
+        if input.peek(Token![=>]) {
+            break;
+        }
+        return Err(input.error(format!("expected `,`, `as` or `=>`: {GRAMMAR}")));
+    }
+    let arrow: Token![=>] = input.parse()?;
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            arrow.spans[1],
+            format!("expected a block `{{ .. }}` after `=>`: {GRAMMAR}"),
+        ));
+    }
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error(format!(
+            "expected a block `{{ .. }}` after `=>`: {GRAMMAR}; wrap an expression in braces"
+        )));
+    }
+    let body: Block = input.parse()?;
+    if !input.is_empty() {
+        return Err(input.error(format!("unexpected tokens after the block: {GRAMMAR}")));
+    }
+    Ok(WithInput { contexts, body })
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Stop {
+    As,
+    Other,
+}
+
+/// Takes the tokens of a context expression (or a pattern) up to a top-level `as`
+/// (when `stop_at_as`), `,` or `=>`. A `,` inside a turbofish (`f::<A, B>()`) does not
+/// stop it; a cast in a context expression needs parentheses.
+fn tokens_until(input: ParseStream, stop_at_as: bool) -> syn::Result<(TokenStream, Stop)> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut tokens = TokenStream::new();
+        let mut angle = 0usize;
+        let mut after_path_sep = false;
+        let mut stop = Stop::Other;
+        while let Some((tt, next)) = rest.token_tree() {
+            match &tt {
+                TokenTree::Ident(ident) if stop_at_as && angle == 0 && ident == "as" => {
+                    stop = Stop::As;
+                    break;
+                }
+                TokenTree::Punct(p) => match p.as_char() {
+                    ',' if angle == 0 => break,
+                    '=' if p.spacing() == Spacing::Joint
+                        && next.punct().is_some_and(|(q, _)| q.as_char() == '>') =>
+                    {
+                        break;
+                    }
+                    ':' if p.spacing() == Spacing::Joint
+                        && next.punct().is_some_and(|(q, _)| q.as_char() == ':') =>
+                    {
+                        tokens.extend(std::iter::once(tt));
+                        let (colon, after) = next.punct().unwrap_or_else(|| unreachable!());
+                        tokens.extend(std::iter::once(TokenTree::Punct(colon)));
+                        rest = after;
+                        after_path_sep = true;
+                        continue;
+                    }
+                    '<' if after_path_sep => angle += 1,
+                    '<' if angle > 0 => angle += 1,
+                    '>' if angle > 0 => angle -= 1,
+                    _ => {}
+                },
+                _ => {}
+            }
+            after_path_sep = false;
+            tokens.extend(std::iter::once(tt));
+            rest = next;
+        }
+        Ok(((tokens, stop), rest))
+    })
+}
+
+/// The span of a block's opening brace, where errors about the block's type point.
+pub fn block_span(block: &Block) -> Span {
+    block.brace_token.span.open()
+}

@@ -1,0 +1,203 @@
+//! The async context protocol.
+
+use crate::{Exit, Outcome};
+
+/// A resource with an async enter and an async exit: what [`async_with!`](crate::async_with)
+/// accepts, Python's `__aenter__`/`__aexit__` pair.
+///
+/// Most contexts are written with [`#[async_context]`](crate::async_context), which checks
+/// the methods and writes this impl. Implementing it by hand is fine too:
+///
+/// ```
+/// use async_with::{async_with, AsyncContext, Outcome};
+/// use std::convert::Infallible;
+///
+/// struct Counter { entered: u32, exited: u32 }
+///
+/// impl AsyncContext for Counter {
+///     type Value<'a> = u32;
+///     type Error = Infallible;
+///     type Decision = ();
+///
+///     async fn enter(&mut self) -> Result<u32, Infallible> {
+///         self.entered += 1;
+///         Ok(self.entered)
+///     }
+///
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+///         self.exited += 1;
+///         Ok(())
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut counter = Counter { entered: 0, exited: 0 };
+/// let seen = async_with!(&mut counter as n => { n * 10 });
+/// assert_eq!(seen, 10);
+/// assert_eq!(counter.exited, 1);
+/// # });
+/// ```
+///
+/// # The contract
+///
+/// - `enter` runs once; when it fails, neither the body nor `exit` nor `cancel` runs.
+/// - After a successful `enter`, exactly one of `exit` and `cancel` runs.
+/// - [`Value`](AsyncContext::Value) is what `as PATTERN` binds. It may borrow the context
+///   (`&'a mut Self`, a guard) or be owned; it is dropped when the body ends, before `exit`.
+/// - An [`Error`](AsyncContext::Error) of [`Infallible`](std::convert::Infallible) puts no
+///   demand on the enclosing function's return type; any other error leaves it as `?` would.
+/// - [`Decision`](AsyncContext::Decision) is `()` for a context that never suppresses, or
+///   [`Exit`] for one that may. A context that may suppress needs blocks of type `()` or
+///   `Option<_>`, which give `()` / `None` when a failure is suppressed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not support the async context protocol",
+    label = "not an async context",
+    note = "`async_with!` needs a value that implements `async_with::AsyncContext`: write its `enter`/`exit` in an impl block marked `#[async_context]`",
+    note = "a synchronous lock or guard (`std::sync::Mutex`, a `Drop`-only type) is not an async context: use an async one, such as `&tokio::sync::Mutex<T>`",
+    note = "a future that resolves to a context must be awaited first: `async_with!(connect().await as c => ..)`"
+)]
+// Auto-trait bounds on these futures follow the implementing type (they are not
+// written here), which is what keeps a block `Send` exactly when its parts are.
+#[allow(async_fn_in_trait)]
+pub trait AsyncContext {
+    /// What `enter` hands to the block, bound by `as PATTERN`.
+    type Value<'a>
+    where
+        Self: 'a;
+
+    /// The error of `enter` and `exit`; [`Infallible`](std::convert::Infallible) when
+    /// neither can fail.
+    type Error;
+
+    /// `()` for a context that never suppresses failures, [`Exit`] for one that may.
+    type Decision: ExitDecision;
+
+    /// Acquire the resource; its value is bound by `as PATTERN`.
+    async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error>;
+
+    /// Release the resource, knowing how the body ended.
+    ///
+    /// An error returned here leaves the enclosing function, also after a body failure
+    /// (which this exit saw in `outcome`). To keep the body's error, put it into your own
+    /// error from `outcome`. During a panic an error from `exit` is dropped and the panic
+    /// goes on.
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error>;
+
+    /// Runs, synchronously, when the block's future is dropped after `enter` succeeded and
+    /// before `exit` finished (a timeout, a lost `select!` branch, an aborted task). The
+    /// bound value has been dropped already. Does nothing by default.
+    fn cancel(&mut self) {}
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for crate::Exit {}
+}
+
+/// What an exit can decide: `()` (never suppresses) or [`Exit`] (may suppress).
+///
+/// Sealed; it exists so that whether a context can suppress is known from its type.
+///
+/// ```
+/// use async_with::{Exit, ExitDecision};
+/// assert!(Exit::Suppress.suppresses());
+/// assert!(!().suppresses());
+/// ```
+pub trait ExitDecision: sealed::Sealed + Copy + Default {
+    /// Whether this decision swallows a failure.
+    fn suppresses(self) -> bool;
+}
+
+impl ExitDecision for () {
+    fn suppresses(self) -> bool {
+        false
+    }
+}
+
+impl ExitDecision for Exit {
+    fn suppresses(self) -> bool {
+        self == Exit::Suppress
+    }
+}
+
+/// `&mut C` is a context when `C` is, so one context can serve several blocks.
+///
+/// ```
+/// # use async_with::{async_context, async_with, Outcome};
+/// # struct Pool { checkouts: u32 }
+/// # #[async_context]
+/// # impl Pool { async fn exit(&mut self, _outcome: Outcome<'_>) { self.checkouts += 1 } }
+/// # futures::executor::block_on(async {
+/// let mut pool = Pool { checkouts: 0 };
+/// for _ in 0..3 {
+///     async_with!(&mut pool => {});
+/// }
+/// assert_eq!(pool.checkouts, 3);
+/// # });
+/// ```
+impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
+    type Value<'a>
+        = C::Value<'a>
+    where
+        Self: 'a;
+    type Error = C::Error;
+    type Decision = C::Decision;
+
+    async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+        (**self).enter().await
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error> {
+        (**self).exit(outcome).await
+    }
+
+    fn cancel(&mut self) {
+        (**self).cancel()
+    }
+}
+
+/// `Option<C>` binds `Option<value>`: `Some` enters and exits the context, `None` does
+/// nothing (Python's `nullcontext`).
+///
+/// ```
+/// # use async_with::{async_context, async_with, Outcome};
+/// # struct Span;
+/// # #[async_context]
+/// # impl Span { async fn exit(&mut self, _outcome: Outcome<'_>) {} }
+/// # futures::executor::block_on(async {
+/// let tracing_on = false;
+/// let span = if tracing_on { Some(Span) } else { None };
+/// async_with!(span as s => {
+///     assert!(s.is_none());
+/// });
+/// # });
+/// ```
+impl<C: AsyncContext> AsyncContext for Option<C> {
+    type Value<'a>
+        = Option<C::Value<'a>>
+    where
+        Self: 'a;
+    type Error = C::Error;
+    type Decision = C::Decision;
+
+    async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+        match self {
+            Some(context) => context.enter().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error> {
+        match self {
+            Some(context) => context.exit(outcome).await,
+            None => Ok(Default::default()),
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Some(context) = self {
+            context.cancel()
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! How a block ended, as its contexts' `exit` sees it.
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+
+/// How the body of an [`async_with!`](crate::async_with) block ended, handed to
+/// [`AsyncContext::exit`](crate::AsyncContext::exit).
+///
+/// An outcome is one of four things:
+///
+/// | ended by | [`is_ok`] | [`is_err`] | [`is_panic`] | [`is_cancelled`] |
+/// | --- | --- | --- | --- | --- |
+/// | reaching its end, `break`, `continue`, a `return` of a non-failure | ✓ | | | |
+/// | a failing `?`, or `return Err(..)` / `return None` | | ✓ | | |
+/// | a panic | | | ✓ | |
+/// | its future being dropped (only seen by a spawned exit) | | | | ✓ |
+///
+/// The failure is the value that would leave the enclosing function: after `?`'s
+/// `From` conversion into the function's error type. [`error`], [`downcast_ref`], and
+/// the `Display`/`Debug` impls look into it as far as its type allows: an error type that
+/// implements [`std::error::Error`] is fully visible; a type with only `Debug`/`Display`
+/// shows through those; anything else, or a type that is not `Send + Sync`, shows as
+/// `<opaque failure>`.
+///
+/// `Outcome` is `Send + Sync` and `Copy`, so holding it never stops an exit future from
+/// being `Send`.
+///
+/// ```
+/// use async_with::Outcome;
+///
+/// let ok = Outcome::ok();
+/// assert!(ok.is_ok() && !ok.is_err());
+/// assert_eq!(ok.to_string(), "ok");
+///
+/// let cancelled = Outcome::cancelled();
+/// assert!(cancelled.is_cancelled());
+/// ```
+///
+/// [`is_ok`]: Outcome::is_ok
+/// [`is_err`]: Outcome::is_err
+/// [`is_panic`]: Outcome::is_panic
+/// [`is_cancelled`]: Outcome::is_cancelled
+/// [`error`]: Outcome::error
+/// [`downcast_ref`]: Outcome::downcast_ref
+#[derive(Clone, Copy)]
+pub struct Outcome<'a> {
+    repr: Repr<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Repr<'a> {
+    Ok,
+    Failed(Failure<'a>),
+    Panicked(Option<&'a str>),
+    Cancelled,
+}
+
+/// What of a failure's type can be seen; chosen where the block is expanded.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Failure<'a> {
+    Static(&'a (dyn Error + Send + Sync + 'static)),
+    Error(&'a (dyn Error + Send + Sync + 'a)),
+    DebugDisplay(&'a (dyn DebugDisplay + Send + Sync + 'a)),
+    Debug(&'a (dyn fmt::Debug + Send + Sync + 'a)),
+    Display(&'a (dyn fmt::Display + Send + Sync + 'a)),
+    Opaque,
+}
+
+/// A type that is both `Debug` and `Display`, as one trait object.
+#[doc(hidden)]
+pub trait DebugDisplay: fmt::Debug + fmt::Display {
+    fn as_debug(&self) -> &dyn fmt::Debug;
+    fn as_display(&self) -> &dyn fmt::Display;
+}
+
+impl<T: fmt::Debug + fmt::Display> DebugDisplay for T {
+    fn as_debug(&self) -> &dyn fmt::Debug {
+        self
+    }
+    fn as_display(&self) -> &dyn fmt::Display {
+        self
+    }
+}
+
+impl<'a> Outcome<'a> {
+    /// The outcome of a body that completed normally.
+    ///
+    /// ```
+    /// assert!(async_with::Outcome::ok().is_ok());
+    /// ```
+    pub const fn ok() -> Self {
+        Outcome { repr: Repr::Ok }
+    }
+
+    /// The outcome of a block whose future was dropped before it finished.
+    ///
+    /// Only an exit spawned after cancellation sees it; an exit awaited inside the block
+    /// cannot run once the block's future is gone.
+    ///
+    /// ```
+    /// assert!(async_with::Outcome::cancelled().is_cancelled());
+    /// ```
+    pub const fn cancelled() -> Self {
+        Outcome {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// The outcome of a body that failed with `error`.
+    ///
+    /// Useful to drive a context's `exit` by hand, in tests or in an exit that delegates
+    /// to another context.
+    ///
+    /// ```
+    /// use async_with::Outcome;
+    ///
+    /// let error = std::io::Error::other("disk full");
+    /// let outcome = Outcome::failed(&error);
+    /// assert!(outcome.is_err());
+    /// assert_eq!(outcome.to_string(), "disk full");
+    /// assert!(outcome.downcast_ref::<std::io::Error>().is_some());
+    /// ```
+    pub fn failed(error: &'a (dyn Error + Send + Sync + 'static)) -> Self {
+        Outcome {
+            repr: Repr::Failed(Failure::Static(error)),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __failure(failure: Failure<'a>) -> Self {
+        Outcome {
+            repr: Repr::Failed(failure),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn __panicked(payload: &'a (dyn Any + Send)) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Some(*s)
+        } else {
+            payload.downcast_ref::<String>().map(String::as_str)
+        };
+        Outcome {
+            repr: Repr::Panicked(message),
+        }
+    }
+
+    /// The body completed: it reached its end, or left by `break`, `continue` or a
+    /// `return` whose value is not a failure.
+    pub const fn is_ok(&self) -> bool {
+        matches!(self.repr, Repr::Ok)
+    }
+
+    /// The body failed: a `?` failed, or it returned `Err(_)` / `None`.
+    pub const fn is_err(&self) -> bool {
+        matches!(self.repr, Repr::Failed(_))
+    }
+
+    /// The body panicked. The panic resumes after every exit has run.
+    pub const fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panicked(_))
+    }
+
+    /// The block's future was dropped before it finished.
+    pub const fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The failure as an [`Error`], when its type implements `Error + Send + Sync`
+    /// (a `Box<dyn Error + Send + Sync>` failure shows the boxed error).
+    ///
+    /// ```
+    /// use async_with::Outcome;
+    ///
+    /// let error = std::io::Error::other("timed out");
+    /// assert_eq!(Outcome::failed(&error).error().unwrap().to_string(), "timed out");
+    /// assert!(Outcome::ok().error().is_none());
+    /// ```
+    pub fn error(&self) -> Option<&(dyn Error + 'a)> {
+        match self.repr {
+            Repr::Failed(Failure::Static(e)) => Some(e),
+            Repr::Failed(Failure::Error(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The failure as `&E`, when it is an `E` (or a `Box<dyn Error + Send + Sync>`
+    /// holding an `E`). This is how an exit suppresses only some errors — the
+    /// `KeyError`-only suppression of Python's examples.
+    ///
+    /// ```
+    /// use async_with::Outcome;
+    /// use std::num::ParseIntError;
+    ///
+    /// let error = "x".parse::<u8>().unwrap_err();
+    /// let outcome = Outcome::failed(&error);
+    /// assert!(outcome.downcast_ref::<ParseIntError>().is_some());
+    /// assert!(outcome.downcast_ref::<std::io::Error>().is_none());
+    /// ```
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&'a E> {
+        match self.repr {
+            Repr::Failed(Failure::Static(e)) => e.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
+    /// The panic's message, when the body panicked with a `&str` or `String` payload
+    /// (what `panic!` with a message produces).
+    ///
+    /// ```
+    /// # let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+    /// # let outcome = async_with::Outcome::__panicked(&*payload);
+    /// // In an exit after `panic!("boom")`:
+    /// assert_eq!(outcome.panic_message(), Some("boom"));
+    /// ```
+    pub fn panic_message(&self) -> Option<&'a str> {
+        match self.repr {
+            Repr::Panicked(message) => message,
+            _ => None,
+        }
+    }
+}
+
+impl Default for Outcome<'_> {
+    fn default() -> Self {
+        Outcome::ok()
+    }
+}
+
+impl fmt::Debug for Outcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr {
+            Repr::Ok => f.write_str("Ok"),
+            Repr::Cancelled => f.write_str("Cancelled"),
+            Repr::Panicked(Some(message)) => f.debug_tuple("Panicked").field(&message).finish(),
+            Repr::Panicked(None) => f.write_str("Panicked(<non-string payload>)"),
+            Repr::Failed(failure) => {
+                f.write_str("Failed(")?;
+                match failure {
+                    Failure::Static(e) => fmt::Debug::fmt(e, f)?,
+                    Failure::Error(e) => fmt::Debug::fmt(e, f)?,
+                    Failure::DebugDisplay(e) => fmt::Debug::fmt(e.as_debug(), f)?,
+                    Failure::Debug(e) => fmt::Debug::fmt(e, f)?,
+                    Failure::Display(e) => fmt::Display::fmt(e, f)?,
+                    Failure::Opaque => f.write_str("<opaque failure>")?,
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// `ok`, `cancelled`, `panicked: <message>`, or the failure's own `Display`
+/// (its `Debug` when it has no `Display`).
+impl fmt::Display for Outcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr {
+            Repr::Ok => f.write_str("ok"),
+            Repr::Cancelled => f.write_str("cancelled"),
+            Repr::Panicked(Some(message)) => write!(f, "panicked: {message}"),
+            Repr::Panicked(None) => f.write_str("panicked"),
+            Repr::Failed(failure) => match failure {
+                Failure::Static(e) => fmt::Display::fmt(e, f),
+                Failure::Error(e) => fmt::Display::fmt(e, f),
+                Failure::DebugDisplay(e) => fmt::Display::fmt(e.as_display(), f),
+                Failure::Debug(e) => fmt::Debug::fmt(e, f),
+                Failure::Display(e) => fmt::Display::fmt(e, f),
+                Failure::Opaque => f.write_str("<opaque failure>"),
+            },
+        }
+    }
+}
+
+/// What an exit decides about a failure.
+///
+/// Return `Exit` (or `Result<Exit, E>`) from an exit to be able to suppress; a context
+/// whose exit returns `()` or `Result<(), E>` never suppresses, and its blocks may have
+/// any type. `Suppress` after a body that did not fail changes nothing, and a panic is
+/// never suppressed.
+///
+/// ```
+/// use async_with::{async_context, async_with, Exit, Outcome};
+///
+/// #[derive(Debug)]
+/// struct NotFound;
+/// impl std::fmt::Display for NotFound {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("not found") }
+/// }
+/// impl std::error::Error for NotFound {}
+///
+/// struct IgnoreNotFound;
+///
+/// #[async_context]
+/// impl IgnoreNotFound {
+///     async fn exit(&mut self, outcome: Outcome<'_>) -> Exit {
+///         if outcome.downcast_ref::<NotFound>().is_some() { Exit::Suppress } else { Exit::Propagate }
+///     }
+/// }
+///
+/// async fn lookup() -> Result<u32, NotFound> { Err(NotFound) }
+///
+/// async fn run() -> Result<&'static str, NotFound> {
+///     async_with!(IgnoreNotFound => {
+///         lookup().await?;
+///         unreachable!("`?` left the block");
+///     });
+///     Ok("carried on after the suppressed failure")
+/// }
+/// # futures::executor::block_on(async { assert!(run().await.is_ok()) });
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Exit {
+    /// Let the failure leave the block (the default).
+    #[default]
+    Propagate,
+    /// Swallow the failure: execution continues after the block, whose value is `()`
+    /// or `None`.
+    Suppress,
+}

@@ -1,0 +1,436 @@
+//! Support for the code `async_with!` and `#[async_context]` generate. Not public API:
+//! nothing here follows semver.
+
+use crate::outcome::{DebugDisplay, Failure};
+use crate::{AsyncContext, Exit, ExitDecision, Outcome};
+use std::any::Any;
+use std::convert::Infallible;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
+use std::pin::Pin;
+
+pub use core;
+pub use std::panic::resume_unwind;
+
+/// Owns the context; calls `cancel` if dropped between a successful enter and the end of
+/// exit (S12). The expansion touches its fields only, which keeps the enter value's
+/// borrow of `context` disjoint from `armed`.
+pub struct Guard<C: AsyncContext> {
+    pub context: C,
+    pub armed: bool,
+}
+
+impl<C: AsyncContext> Guard<C> {
+    #[inline(always)]
+    pub fn new(context: C) -> Self {
+        Guard {
+            context,
+            armed: false,
+        }
+    }
+}
+
+impl<C: AsyncContext> Drop for Guard<C> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.armed {
+            self.armed = false;
+            self.context.cancel();
+        }
+    }
+}
+
+/// How the body left: with its value, through `return`/`?` (carrying the enclosing
+/// function's return value), or by jumping to a loop outside the block.
+///
+/// Seeing this type in an error means a `?`, `return`, `break` or `continue` sits inside
+/// a macro call that `async_with!` cannot look into: move it out of the macro call.
+pub enum AsyncWithBodyFlow<V, R, J> {
+    Value(V),
+    Return(R),
+    Jump(J),
+}
+
+/// Ties `R` to the enclosing function's return type before the body is checked, so
+/// `return e` coerces as a plain `return` would and `?` converts with `From`.
+pub struct Witness<R>(PhantomData<fn() -> R>);
+
+impl<R> Witness<R> {
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Witness(PhantomData)
+    }
+
+    /// Never called: only its type matters.
+    pub fn never(&self) -> R {
+        unreachable!("async_with: return-type witness is never evaluated")
+    }
+
+    #[inline(always)]
+    pub fn ret(&self, value: R) -> R {
+        value
+    }
+
+    #[inline(always)]
+    pub fn from_residual<Res>(&self, residual: Res) -> R
+    where
+        R: FromResidual<Res>,
+    {
+        R::from_residual(residual)
+    }
+}
+
+/// Stable stand-in for `Try::branch`.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator in an `async_with!` body can only be applied to `Result` or `Option`, not `{Self}`",
+    label = "the `?` operator cannot be applied to type `{Self}`"
+)]
+pub trait Branch {
+    type Output;
+    type Residual;
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> Branch for Result<T, E> {
+    type Output = T;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => ControlFlow::Continue(v),
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T> Branch for Option<T> {
+    type Output = T;
+    type Residual = Option<Infallible>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => ControlFlow::Continue(v),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+/// Stable stand-in for `FromResidual`.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator can only be used in a function that returns `Result` or `Option` (the enclosing function returns `{Self}`)",
+    label = "cannot use the `?` operator here",
+    note = "`?` in an `async_with!` body leaves the enclosing function, after the context's exit has run"
+)]
+pub trait FromResidual<R> {
+    fn from_residual(residual: R) -> Self;
+}
+
+impl<T, E, F: From<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
+    #[inline(always)]
+    fn from_residual(residual: Result<Infallible, E>) -> Self {
+        match residual {
+            Err(e) => Err(From::from(e)),
+        }
+    }
+}
+
+impl<T> FromResidual<Option<Infallible>> for Option<T> {
+    #[inline(always)]
+    fn from_residual(_: Option<Infallible>) -> Self {
+        None
+    }
+}
+
+/// An enter or exit error on its way out of the enclosing function. For `Infallible`
+/// the inherent `leave` wins and diverges, so infallible contexts impose no return type.
+pub struct Fail<E>(pub E);
+
+impl Fail<Infallible> {
+    #[inline(always)]
+    pub fn leave(self) -> ! {
+        match self.0 {}
+    }
+}
+
+pub trait LeaveWithError<E> {
+    fn leave<R: FromContextError<E>>(self) -> R;
+}
+
+impl<E> LeaveWithError<E> for Fail<E> {
+    #[inline(always)]
+    fn leave<R: FromContextError<E>>(self) -> R {
+        R::from_context_error(self.0)
+    }
+}
+
+/// How an enter or exit error leaves the enclosing function: as `?` would (S2, S9).
+#[diagnostic::on_unimplemented(
+    message = "this context's `enter`/`exit` can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
+    label = "`enter`/`exit` of this context can fail with `{E}`, but the enclosing function returns `{Self}`",
+    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)"
+)]
+pub trait FromContextError<E> {
+    fn from_context_error(error: E) -> Self;
+}
+
+impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
+    #[inline(always)]
+    fn from_context_error(error: E) -> Self {
+        Err(From::from(error))
+    }
+}
+
+/// Whether a block of type `Self` can take the place of a suppressed failure, for a
+/// context whose exit decides `D` (S8).
+#[diagnostic::on_unimplemented(
+    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{Self}`",
+    label = "this block has type `{Self}`",
+    note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
+    note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)"
+)]
+pub trait SuppressFor<D> {
+    fn suppressed(decision: D) -> Option<Self>
+    where
+        Self: Sized;
+}
+
+#[diagnostic::do_not_recommend]
+impl<V> SuppressFor<()> for V {
+    #[inline(always)]
+    fn suppressed(_: ()) -> Option<V> {
+        None
+    }
+}
+
+impl SuppressFor<Exit> for () {
+    #[inline(always)]
+    fn suppressed(decision: Exit) -> Option<()> {
+        decision.suppresses().then_some(())
+    }
+}
+
+impl<T> SuppressFor<Exit> for Option<T> {
+    #[inline(always)]
+    fn suppressed(decision: Exit) -> Option<Option<T>> {
+        decision.suppresses().then_some(None)
+    }
+}
+
+/// Checks, at the block, that its type fits the context's decision.
+#[inline(always)]
+pub fn suppressed<C: AsyncContext, V: SuppressFor<C::Decision>>(
+    _: &Guard<C>,
+    decision: C::Decision,
+) -> Option<V> {
+    V::suppressed(decision)
+}
+
+/// Polls the body, catching a panic so exit can see it (S7).
+#[cfg(not(panic = "abort"))]
+#[inline(always)]
+pub fn catch_unwind<F: Future>(
+    mut body: Pin<&mut F>,
+) -> impl Future<Output = Result<F::Output, Box<dyn Any + Send>>> + '_ {
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    })
+}
+
+/// With `panic = "abort"` nothing unwinds, so there is nothing to catch.
+#[cfg(panic = "abort")]
+#[inline(always)]
+pub fn catch_unwind<F: Future>(
+    body: Pin<&mut F>,
+) -> impl Future<Output = Result<F::Output, Box<dyn Any + Send>>> + '_ {
+    async move { Ok(body.await) }
+}
+
+/// The outcome of a body that did not return (reached its end or jumped).
+#[inline(always)]
+pub fn outcome_of<V, R, J>(
+    result: &Result<AsyncWithBodyFlow<V, R, J>, Box<dyn Any + Send>>,
+) -> Outcome<'_> {
+    match result {
+        Ok(_) => Outcome::ok(),
+        Err(payload) => Outcome::__panicked(&**payload),
+    }
+}
+
+/// The outcome of a body that may have returned: `view` tells whether the returned value
+/// is a failure and how it can be shown.
+#[inline(always)]
+pub fn outcome_with<'a, V, R, J>(
+    result: &'a Result<AsyncWithBodyFlow<V, R, J>, Box<dyn Any + Send>>,
+    view: impl FnOnce(&'a R) -> Option<Failure<'a>>,
+) -> Outcome<'a> {
+    match result {
+        Ok(AsyncWithBodyFlow::Return(r)) => match view(r) {
+            Some(failure) => Outcome::__failure(failure),
+            None => Outcome::ok(),
+        },
+        Ok(_) => Outcome::ok(),
+        Err(payload) => Outcome::__panicked(&**payload),
+    }
+}
+
+// ---- Is a returned value a failure? (autoref specialization on the concrete type)
+
+pub struct Probe<'a, T>(pub &'a T);
+
+/// A `None` that left the function.
+pub struct NoneReturned;
+
+impl fmt::Debug for NoneReturned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("None")
+    }
+}
+
+impl fmt::Display for NoneReturned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`None`")
+    }
+}
+
+pub trait ProbeResult<'a> {
+    type Err;
+    fn __async_with_split(&self) -> Option<&'a Self::Err>;
+}
+
+impl<'a, T, E> ProbeResult<'a> for Probe<'a, Result<T, E>> {
+    type Err = E;
+    #[inline(always)]
+    fn __async_with_split(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+
+impl<'a, T> ProbeResult<'a> for Probe<'a, Option<T>> {
+    type Err = NoneReturned;
+    #[inline(always)]
+    fn __async_with_split(&self) -> Option<&'a NoneReturned> {
+        match self.0 {
+            Some(_) => None,
+            None => Some(&NoneReturned),
+        }
+    }
+}
+
+pub trait ProbeOther<'a> {
+    fn __async_with_split(&self) -> Option<&'a NoneReturned>;
+}
+
+impl<'a, T> ProbeOther<'a> for &Probe<'a, T> {
+    #[inline(always)]
+    fn __async_with_split(&self) -> Option<&'a NoneReturned> {
+        None
+    }
+}
+
+// ---- How much of a failure can be seen. Receiver: `&&&&&&&View(e)`; the impl on the
+// most references wins.
+
+pub struct View<'a, E>(pub &'a E);
+
+pub trait ViewBoxed<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a> ViewBoxed<'a> for &&&&&&View<'a, Box<dyn Error + Send + Sync>> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Static(&**self.0)
+    }
+}
+
+pub trait ViewStatic<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E: Error + Send + Sync + 'static> ViewStatic<'a> for &&&&&View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Static(self.0)
+    }
+}
+
+pub trait ViewError<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E: Error + Send + Sync + 'a> ViewError<'a> for &&&&View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Error(self.0)
+    }
+}
+
+pub trait ViewDebugDisplay<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E: fmt::Debug + fmt::Display + Send + Sync + 'a> ViewDebugDisplay<'a> for &&&View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::DebugDisplay(self.0 as &(dyn DebugDisplay + Send + Sync))
+    }
+}
+
+pub trait ViewDebug<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E: fmt::Debug + Send + Sync + 'a> ViewDebug<'a> for &&View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Debug(self.0)
+    }
+}
+
+pub trait ViewDisplay<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E: fmt::Display + Send + Sync + 'a> ViewDisplay<'a> for &View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Display(self.0)
+    }
+}
+
+pub trait ViewOpaque<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+impl<'a, E> ViewOpaque<'a> for View<'a, E> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Opaque
+    }
+}
+
+// ---- `#[async_context]` support
+
+/// The parts of a `Result`-returning enter or exit, also through aliases such as
+/// `io::Result<T>`.
+pub trait IntoResult {
+    type Ok;
+    type Err;
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> IntoResult for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    #[inline(always)]
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+/// `enter` and `exit` of an `#[async_context]` share one error type (D13).
+#[diagnostic::on_unimplemented(
+    message = "`enter` and `exit` must share one error type",
+    label = "this return type's error differs from `enter`'s",
+    note = "`async_with!` leaves with either error the same way, so both need the same type: convert one into the other with `map_err`, or use one error enum for both"
+)]
+pub trait SameError<E> {}
+
+impl<T, U> SameError<Result<T, U>> for Result<(), U> {}
+impl<T, U> SameError<Result<T, U>> for Result<Exit, U> {}
+
+#[inline(always)]
+pub fn same_error<Enter, Exit: SameError<Enter>>() {}

@@ -1,0 +1,273 @@
+//! S1, S4–S6, S11, S14–S16: the body keeps Rust's control flow, and exit runs first.
+
+use async_with::async_with;
+use async_with_tests::{Log, TestError, fail};
+
+type Result<T> = std::result::Result<T, TestError>;
+
+#[tokio::test]
+async fn s1_normal_run_enters_binds_runs_exits_and_gives_the_body_value() -> Result<()> {
+    let log = Log::new();
+    let mut evaluated = 0;
+    let value = async_with!({ evaluated += 1; log.context("a") } as token => {
+        log.push(format!("body sees {}", token.name));
+        40 + 2
+    });
+    assert_eq!(value, 42);
+    assert_eq!(evaluated, 1);
+    assert_eq!(
+        log.events(),
+        ["enter a", "body sees a", "drop a", "exit a: ok"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn s4_return_runs_exit_then_returns_with_ok_or_failed_outcome() {
+    async fn run(log: &Log, early: Option<Result<u32>>) -> Result<u32> {
+        async_with!(log.context("a") => {
+            if let Some(v) = early {
+                log.push("return");
+                return v;
+            }
+            log.push("end");
+        });
+        Ok(0)
+    }
+    let log = Log::new();
+    assert_eq!(run(&log, Some(Ok(7))).await, Ok(7));
+    assert_eq!(log.events(), ["enter a", "return", "drop a", "exit a: ok"]);
+
+    let log = Log::new();
+    let err = Err(TestError("no".into()));
+    assert_eq!(run(&log, Some(err.clone())).await, err);
+    assert_eq!(
+        log.events(),
+        ["enter a", "return", "drop a", "exit a: err(no)"]
+    );
+}
+
+#[tokio::test]
+async fn s4_return_keeps_the_coercions_of_a_plain_return() {
+    async fn name<'a>(log: &Log, owned: &'a String) -> Result<&'a str> {
+        async_with!(log.context("a") => {
+            return Ok(owned);
+        });
+        // A body that leaves on every path still needs a tail after it (a known limit).
+        unreachable!("the body returned")
+    }
+    async fn boxed(log: &Log) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        async_with!(log.context("a") => {
+            fail("boxed")?;
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let owned = String::from("coerced");
+    assert_eq!(name(&log, &owned).await, Ok("coerced"));
+    assert_eq!(boxed(&log).await.unwrap_err().to_string(), "boxed");
+    assert_eq!(
+        log.events()[3..],
+        ["enter a", "drop a", "exit a: err(boxed)"]
+    );
+}
+
+#[tokio::test]
+async fn s5_break_and_continue_leave_through_exit() -> Result<()> {
+    let log = Log::new();
+    let mut seen = Vec::new();
+    'outer: for i in 0..5 {
+        for _ in 0..1 {
+            async_with!(log.context(&i.to_string()) => {
+                if i == 1 { continue 'outer; }
+                if i == 2 { continue; }
+                if i == 3 { break 'outer; }
+                seen.push(i);
+                log.push(format!("end {i}"));
+            });
+        }
+    }
+    assert_eq!(seen, [0]);
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(
+        exits,
+        ["exit 0: ok", "exit 1: ok", "exit 2: ok", "exit 3: ok"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn s5_loops_closures_and_async_blocks_in_the_body_keep_their_own_flow() -> Result<()> {
+    let log = Log::new();
+    let mut total = 0;
+    for _ in 0..2 {
+        let got = async_with!(log.context("a") => {
+            let mut n = 0;
+            'inner: loop {
+                n += 1;
+                if n < 3 { continue 'inner; }
+                break;
+            }
+            while n < 10 { n += 1; if n == 5 { break; } }
+            let f = |x: u32| -> Option<u32> { let y = x.checked_sub(1)?; Some(y) };
+            let g = async { if n > 100 { return 0; } n };
+            let v: u32 = 'blk: { if n == 5 { break 'blk 5; } 0 };
+            fn helper() -> std::result::Result<u8, ()> { Err(())?; Ok(1) }
+            assert!(helper().is_err());
+            f(0).unwrap_or(v) + g.await
+        });
+        total += got;
+    }
+    assert_eq!(total, 20);
+    assert_eq!(log.events().len(), 6);
+    Ok(())
+}
+
+#[tokio::test]
+async fn s6_an_err_value_is_the_value_not_a_failure() -> Result<()> {
+    let log = Log::new();
+    let value: std::result::Result<u8, &str> =
+        async_with!(log.context("a") => { Err("just data") });
+    assert_eq!(value, Err("just data"));
+    assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn s11_nested_blocks_in_loops_matches_and_other_macros_compose() -> Result<()> {
+    async fn run(log: &Log, stop_at: u32) -> Result<u32> {
+        let mut n = 0;
+        'outer: for i in 0..3 {
+            match i {
+                0 => async_with!(log.context("m") => {
+                    async_with!(log.context("n") => {
+                        n += 1;
+                        continue 'outer;
+                    });
+                }),
+                _ => async_with!(log.context("x") => {
+                    async_with!(log.context("y") => {
+                        if i == stop_at { fail("stop")?; }
+                        if i == 2 { break 'outer; }
+                        n += 10;
+                    })
+                }),
+            }
+        }
+        Ok(n)
+    }
+    let log = Log::new();
+    assert_eq!(run(&log, 9).await, Ok(11));
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            "exit n: ok",
+            "exit m: ok",
+            "exit y: ok",
+            "exit x: ok",
+            "exit y: ok",
+            "exit x: ok"
+        ]
+    );
+
+    let log = Log::new();
+    assert_eq!(run(&log, 1).await, Err(TestError("stop".into())));
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            "exit n: ok",
+            "exit m: ok",
+            "exit y: err(stop)",
+            "exit x: err(stop)"
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn s14_the_value_lives_until_the_body_ends_with_no_pattern_or_underscore() -> Result<()> {
+    let log = Log::new();
+    async_with!(log.context("none") => { log.push("body none"); });
+    async_with!(log.context("under") as _ => { log.push("body under"); });
+    async_with!(log.context("part") as async_with_tests::Token { .. } => { log.push("body part"); });
+    assert_eq!(
+        log.events(),
+        [
+            "enter none",
+            "body none",
+            "drop none",
+            "exit none: ok",
+            "enter under",
+            "body under",
+            "drop under",
+            "exit under: ok",
+            "enter part",
+            "body part",
+            "drop part",
+            "exit part: ok",
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn s15_any_irrefutable_pattern_binds() -> Result<()> {
+    let log = Log::new();
+    let pair = async_with!(log.context("a") as mut t => {
+        t.name.push('!');
+        t.name.clone()
+    });
+    assert_eq!(pair, "a!");
+    let (x, y) = async_with!(Some(log.context("b")).map(|c| (c, 5)).unwrap().0 as async_with_tests::Token { ref name, .. } => {
+        (name.clone(), name.len())
+    });
+    assert_eq!((x.as_str(), y), ("b", 1));
+    Ok(())
+}
+
+#[tokio::test]
+async fn s16_question_mark_inside_std_macros_runs_exit() {
+    async fn run(log: &Log, which: u8) -> Result<Vec<u32>> {
+        let v = async_with!(log.context("a") => {
+            let ok = || -> Result<u32> { Ok(1) };
+            let pick = |n: u8| if n == which { fail("inside macro") } else { ok() };
+            println!("{}", pick(0)?);
+            assert_eq!(pick(1)?, 1);
+            print!("{}", pick(2)?);
+            let s = format!("{x}", x = pick(3)?);
+            assert!(matches!(pick(4)?, 1));
+            let mut out = String::new();
+            std::fmt::Write::write_fmt(&mut out, format_args!("{}", s)).unwrap();
+            vec![pick(5)?, out.len() as u32]
+        });
+        Ok(v)
+    }
+    for which in 0..6 {
+        let log = Log::new();
+        assert_eq!(
+            run(&log, which).await,
+            Err(TestError("inside macro".into())),
+            "macro {which}"
+        );
+        assert_eq!(
+            log.events(),
+            ["enter a", "drop a", "exit a: err(inside macro)"]
+        );
+    }
+    let log = Log::new();
+    assert_eq!(run(&log, 9).await, Ok(vec![1, 1]));
+}
