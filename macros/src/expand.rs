@@ -2,7 +2,7 @@
 
 use crate::check::{ContextModel, Enter, Ret};
 use crate::parse::{self, ContextItem, WithInput};
-use crate::rewrite::{Jump, Rewriter};
+use crate::rewrite::{self, Jump, Rewriter, Site};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -42,25 +42,33 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         ident
     };
     let witness = name("witness");
+    let failures = name("Failures");
     let guard = name("guard");
     let value = name("value");
     let keep = name("keep");
     let body_future = name("body");
     let result = name("result");
     let outcome = name("outcome");
+    let failed = name("failed");
     let exited = name("exited");
     let decision = name("decision");
 
-    let mut rewriter = Rewriter::new(&witness, counter);
+    let mut rewriter = Rewriter::new(&witness, &failures, counter);
     rewriter.visit_block_mut(&mut body);
     if let Some(error) = rewriter.errors.take() {
         return Err(error);
     }
     let returns = rewriter.returns;
+    let probed_returns = rewriter.probed_returns;
     let jumps = std::mem::take(&mut rewriter.jumps);
+    let sites = std::mem::take(&mut rewriter.sites);
 
     let private = quote!(::async_with::__private);
     let flow = quote!(#private::AsyncWithBodyFlow);
+    let ok = quote!(::core::result::Result::Ok);
+    let err = quote!(::core::result::Result::Err);
+    let some = quote!(::core::option::Option::Some);
+    let none = quote!(::core::option::Option::None);
     let ctx_expr = &context.expr;
     let ctx_span = ctx_expr.span();
     let body_span = parse::block_span(&body);
@@ -79,6 +87,9 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         },
         _ => quote_spanned!(body_span=> ()),
     };
+
+    // Ties the return type before the body is checked, so `return e` coerces as a plain
+    // `return` would. Only emitted when the body returns.
     let witness_decl = returns.then(|| {
         quote! {
             let #witness = #private::Witness::new();
@@ -87,39 +98,72 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             }
         }
     });
+    let infallible = quote!(::core::convert::Infallible);
     let r_type = if returns {
         quote!(_)
     } else {
-        quote!(::core::convert::Infallible)
+        infallible.clone()
     };
     let j_type = if jumps.is_empty() {
-        quote!(::core::convert::Infallible)
+        infallible.clone()
     } else {
         quote!(usize)
     };
-    let outcome_expr = if returns {
-        quote! {
-            #private::outcome_with(&#result, |r| {
-                match (&#private::Probe(r)).__async_with_split() {
-                    ::core::option::Option::Some(e) => ::core::option::Option::Some(
-                        (&&&&&&&#private::View(e)).__async_with_view()
-                    ),
-                    ::core::option::Option::None => ::core::option::Option::None,
-                }
-            })
-        }
+    // One variant per failure site, each holding the error with its own type, so exit
+    // sees it as it was (S3) and no type needs to be known before the body is checked.
+    let variants: Vec<_> = (0..sites.len()).map(rewrite::variant).collect();
+    let (failures_decl, f_type) = if sites.is_empty() {
+        (None, infallible.clone())
     } else {
-        quote!(#private::outcome_of(&#result))
+        let underscores = variants.iter().map(|_| quote!(_));
+        (
+            Some(quote!(enum #failures<#(#variants),*> { #(#variants(#variants)),* })),
+            quote!(#failures<#(#underscores),*>),
+        )
     };
-    let replay_return = if returns {
-        quote!(return r)
+
+    let view = |e: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&&#private::View(#e)).__async_with_view()));
+    let probe_return = probed_returns.then(|| {
+        let view = view(quote!(e));
+        quote! {
+            #ok(#flow::Return(r)) => match (&#private::Probe(r)).__async_with_split() {
+                #some(e) => #view,
+                #none => ::async_with::Outcome::ok(),
+            },
+        }
+    });
+    let probe_fail = (!sites.is_empty()).then(|| {
+        let arms = sites.iter().zip(&variants).map(|(site, variant)| {
+            let view = match site {
+                Site::Residual | Site::ContextError => view(quote!(#private::residual_error(f))),
+            };
+            quote!(#failures::#variant(f) => #view,)
+        });
+        quote!(#ok(#flow::Fail(f)) => match f { #(#arms)* },)
+    });
+    let replay_fail = if sites.is_empty() {
+        quote!(match f {})
     } else {
-        quote!(match r {})
+        let arms = sites
+            .iter()
+            .zip(&variants)
+            .map(|(site, variant)| match site {
+                Site::Residual => {
+                    quote!(#failures::#variant(f) => return #private::from_residual(f),)
+                }
+                Site::ContextError => {
+                    quote!(#failures::#variant(f) => return #private::Fail { error: f }.leave(),)
+                }
+            });
+        quote!(match f { #(#arms)* })
+    };
+    let (replay_return, replay_return_ok) = if returns {
+        (quote!(return r), quote!(return #private::not_failed(r)))
+    } else {
+        (quote!(match r {}), quote!(match r {}))
     };
     let replay_jump = jump_replay(&jumps);
-    let leave = |e: TokenStream| quote_spanned!(ctx_span=> return #private::Fail(#e).leave());
-    let leave_enter = leave(quote!(e));
-    let leave_exit = leave(quote!(e));
+    let leave = quote_spanned!(ctx_span=> return #private::Fail { error: failed.map(::core::mem::drop) }.leave());
     let guard_new = quote_spanned!(ctx_span=> #private::Guard::new(#ctx_expr));
     let suppressed = quote_spanned!(body_span=> #private::suppressed(&#guard, #decision));
 
@@ -130,11 +174,12 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewError as _,
             ViewOpaque as _, ViewStatic as _,
         };
+        #failures_decl
         #witness_decl
         let mut #guard = #guard_new;
         let #value = match ::async_with::AsyncContext::enter(&mut #guard.context).await {
-            ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(e) => #leave_enter,
+            #ok(v) => v,
+            failed => #leave,
         };
         #guard.armed = true;
         let #result = {
@@ -144,34 +189,50 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
                 #(#stmts)*
                 // When the statements above always leave, this is never reached.
                 #[allow(unreachable_code)]
-                let flow: #flow<_, #r_type, #j_type> = #flow::Value(#tail);
+                let flow: #flow<_, #r_type, #j_type, #f_type> = #flow::Value(#tail);
                 flow
             });
             #private::catch_unwind(#body_future).await
         };
-        let #outcome = #outcome_expr;
+        let #outcome = match &#result {
+            #err(p) => #private::panicked(p),
+            #probe_return
+            #probe_fail
+            #ok(_) => ::async_with::Outcome::ok(),
+        };
+        let #failed = #outcome.is_err();
         let #exited = ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await;
         #guard.armed = false;
         let #decision = match #exited {
-            ::core::result::Result::Ok(d) => d,
-            ::core::result::Result::Err(e) => {
+            #ok(d) => d,
+            failed => {
                 // S7: an exit error during a panic does not replace the panic.
-                if let ::core::result::Result::Err(p) = #result {
+                if let #err(p) = #result {
                     #private::resume_unwind(p)
                 }
-                #leave_exit
+                #leave
             }
         };
-        match #result {
-            ::core::result::Result::Err(p) => #private::resume_unwind(p),
-            ::core::result::Result::Ok(#flow::Value(v)) => v,
-            ::core::result::Result::Ok(#flow::Return(r)) => {
-                match #suppressed {
-                    ::core::option::Option::Some(v) => v,
-                    ::core::option::Option::None => #replay_return,
+        // S8: a suppressed failure gives `()`/`None`; anything else replays.
+        if #failed {
+            if let #some(v) = #suppressed {
+                v
+            } else {
+                match #result {
+                    #ok(#flow::Return(r)) => #replay_return,
+                    #ok(#flow::Fail(f)) => #replay_fail,
+                    _ => ::core::unreachable!(),
                 }
             }
-            ::core::result::Result::Ok(#flow::Jump(j)) => #replay_jump,
+        } else {
+            match #result {
+                #err(p) => #private::resume_unwind(p),
+                #ok(#flow::Value(v)) => v,
+                #ok(#flow::Return(r)) => #replay_return,
+                #ok(#flow::ReturnOk(r)) => #replay_return_ok,
+                #ok(#flow::Jump(j)) => #replay_jump,
+                #ok(#flow::Fail(f)) => #replay_fail,
+            }
         }
     }};
     Ok(syn::parse2(expanded)?)

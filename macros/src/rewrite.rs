@@ -22,9 +22,24 @@ pub struct Jump {
     pub label: Option<Lifetime>,
 }
 
+/// A way of leaving the body with a failure that is not a `return` value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// A failing `?`: its residual, converted when it leaves the function.
+    Residual,
+    /// A nested context's enter or exit error.
+    ContextError,
+}
+
 pub struct Rewriter<'a> {
     /// The return-type witness of this layer.
     pub witness: &'a Ident,
+    /// The layer's local enum of failure sites.
+    pub failures: &'a Ident,
+    /// Whether a `return` whose value may be a failure was rewritten.
+    pub probed_returns: bool,
+    /// The failure sites, in order: each is a variant of `failures`.
+    pub sites: Vec<Site>,
     /// Names for nested expansions.
     pub counter: &'a mut usize,
     /// Whether a `?` or `return` was rewritten (the layer then needs its witness).
@@ -36,9 +51,12 @@ pub struct Rewriter<'a> {
 }
 
 impl<'a> Rewriter<'a> {
-    pub fn new(witness: &'a Ident, counter: &'a mut usize) -> Self {
+    pub fn new(witness: &'a Ident, failures: &'a Ident, counter: &'a mut usize) -> Self {
         Rewriter {
             witness,
+            failures,
+            probed_returns: false,
+            sites: Vec::new(),
             counter,
             returns: false,
             jumps: Vec::new(),
@@ -83,6 +101,30 @@ impl<'a> Rewriter<'a> {
             self.labels.pop();
         }
         self.loop_depth -= 1;
+    }
+
+    /// `return Flow::Fail(Failures::F{k}(payload))` for a new failure site.
+    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> Expr {
+        let variant = variant(self.sites.len());
+        self.sites.push(site);
+        let flow = Self::flow();
+        let failures = self.failures;
+        syn::parse_quote_spanned!(span=> return #flow::Fail(#failures::#variant(#payload)))
+    }
+
+    /// `return Flow::Return(witness.ret(value))`, or `ReturnOk` for a value that is not
+    /// a failure by its syntax.
+    fn ret(&mut self, value: TokenStream, probed: bool, span: Span) -> Expr {
+        self.returns = true;
+        self.probed_returns |= probed;
+        let witness = self.witness;
+        let flow = Self::flow();
+        let variant = if probed {
+            quote!(Return)
+        } else {
+            quote!(ReturnOk)
+        };
+        syn::parse_quote_spanned!(span=> return #flow::#variant(#witness.ret(#value)))
     }
 
     fn flow() -> TokenStream {
@@ -157,37 +199,40 @@ impl VisitMut for Rewriter<'_> {
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
             Expr::Try(try_expr) => {
                 self.visit_expr_mut(&mut try_expr.expr);
-                self.returns = true;
                 let inner = &try_expr.expr;
-                let witness = self.witness;
-                let flow = Self::flow();
                 let span = try_expr.question_token.span;
                 let value = Ident::new("__async_with_value", Span::mixed_site());
                 let residual = Ident::new("__async_with_residual", Span::mixed_site());
+                let leave = self.fail(Site::Residual, quote!(#residual), span);
                 *expr = syn::parse_quote_spanned! {span=>
                     match ::async_with::__private::Branch::branch(#inner) {
                         ::core::ops::ControlFlow::Continue(#value) => #value,
-                        ::core::ops::ControlFlow::Break(#residual) => {
-                            return #flow::Return(#witness.from_residual(#residual))
-                        }
+                        ::core::ops::ControlFlow::Break(#residual) => #leave,
                     }
                 };
             }
             Expr::Return(ret) => {
+                let span = ret.return_token.span;
+                // What a nested expansion replays keeps its kind here.
+                if let Some((kind, arg)) = ret.expr.as_deref().and_then(generated_leave) {
+                    *expr = match kind {
+                        Generated::ContextError => {
+                            self.fail(Site::ContextError, quote!(#arg), span)
+                        }
+                        Generated::Residual => self.fail(Site::Residual, quote!(#arg), span),
+                        Generated::NotFailed => self.ret(quote!(#arg), false, span),
+                    };
+                    return;
+                }
                 if let Some(value) = &mut ret.expr {
                     self.visit_expr_mut(value);
                 }
-                self.returns = true;
-                let witness = self.witness;
-                let flow = Self::flow();
-                let span = ret.return_token.span;
+                let probed = ret.expr.as_deref().is_some_and(|value| !is_success(value));
                 let value = match &ret.expr {
                     Some(value) => quote!(#value),
                     None => quote_spanned!(span=> ()),
                 };
-                *expr = syn::parse_quote_spanned! {span=>
-                    return #flow::Return(#witness.ret(#value))
-                };
+                *expr = self.ret(value, probed, span);
             }
             Expr::Break(brk) => {
                 if self.leaves_body(brk.label.as_ref()) {
@@ -269,6 +314,62 @@ impl VisitMut for Rewriter<'_> {
 
     // Items (fns, impls, consts, …) inside the body have their own control flow.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The name of failure site `index`'s variant.
+pub fn variant(index: usize) -> Ident {
+    quote::format_ident!("F{}", index)
+}
+
+/// `return` values that are not failures by their syntax: `()`, `Ok(..)`, `Some(..)`.
+/// Such a return needs no look at its type, which may not be fully known yet.
+fn is_success(value: &Expr) -> bool {
+    match value {
+        Expr::Tuple(t) => t.elems.is_empty(),
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some"))
+        }
+        Expr::Paren(p) => is_success(&p.expr),
+        _ => false,
+    }
+}
+
+enum Generated {
+    ContextError,
+    Residual,
+    NotFailed,
+}
+
+/// Recognises the ways a nested expansion leaves the function, which the expansion
+/// writes as calls into `::async_with::__private`.
+fn generated_leave(value: &Expr) -> Option<(Generated, &Expr)> {
+    fn private_path(path: &syn::Path, name: &str) -> bool {
+        let segments: Vec<_> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        segments.len() == 3
+            && segments[0] == "async_with"
+            && segments[1] == "__private"
+            && segments[2] == name
+    }
+    fn private_fn(func: &Expr, name: &str) -> bool {
+        matches!(func, Expr::Path(path) if private_path(&path.path, name))
+    }
+    match value {
+        Expr::MethodCall(call) if call.method == "leave" && call.args.is_empty() => match &*call
+            .receiver
+        {
+            Expr::Struct(fail) if fail.fields.len() == 1 && private_path(&fail.path, "Fail") => {
+                Some((Generated::ContextError, &fail.fields[0].expr))
+            }
+            _ => None,
+        },
+        Expr::Call(call) if call.args.len() == 1 && private_fn(&call.func, "from_residual") => {
+            Some((Generated::Residual, &call.args[0]))
+        }
+        Expr::Call(call) if call.args.len() == 1 && private_fn(&call.func, "not_failed") => {
+            Some((Generated::NotFailed, &call.args[0]))
+        }
+        _ => None,
+    }
 }
 
 /// `async_with!`, `async_with::async_with!` or `::async_with::async_with!`.

@@ -43,15 +43,19 @@ impl<C: AsyncContext> Drop for Guard<C> {
     }
 }
 
-/// How the body left: with its value, through `return`/`?` (carrying the enclosing
-/// function's return value), or by jumping to a loop outside the block.
+/// How the body left: with its value; by `return` (`Return` when the value may be a
+/// failure, `ReturnOk` when it is syntactically not one: `return Ok(..)`, `Some(..)`,
+/// `()`); by a failing `?` or a nested context's error (`Fail`, carrying the error as it
+/// was, converted only when it leaves the function); or by jumping to an outer loop.
 ///
 /// Seeing this type in an error means a `?`, `return`, `break` or `continue` sits inside
 /// a macro call that `async_with!` cannot look into: move it out of the macro call.
-pub enum AsyncWithBodyFlow<V, R, J> {
+pub enum AsyncWithBodyFlow<V, R, J, F> {
     Value(V),
     Return(R),
+    ReturnOk(R),
     Jump(J),
+    Fail(F),
 }
 
 /// Ties `R` to the enclosing function's return type before the body is checked, so
@@ -144,14 +148,24 @@ impl<T> FromResidual<Option<Infallible>> for Option<T> {
     }
 }
 
-/// An enter or exit error on its way out of the enclosing function. For `Infallible`
-/// the inherent `leave` wins and diverges, so infallible contexts impose no return type.
-pub struct Fail<E>(pub E);
+/// An enter or exit failure (`Err(e)` as a `Result<(), E>`) on its way out of the
+/// enclosing function. For `Infallible` the inherent `leave` wins and diverges, so
+/// infallible contexts impose no return type. (The expansion never binds an `E` by value,
+/// nor calls a function returning an uninhabited type: for `Infallible`, either makes
+/// rustc warn about unreachable code in the user's function.)
+pub struct Fail<E> {
+    pub error: Result<(), E>,
+}
 
 impl Fail<Infallible> {
+    /// Generic over `R` with no bound, rather than returning `!`: `return <diverging>`
+    /// would be reported as unreachable code.
     #[inline(always)]
-    pub fn leave(self) -> ! {
-        match self.0 {}
+    pub fn leave<R>(self) -> R {
+        match self.error {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(never) => match never {},
+        }
     }
 }
 
@@ -162,7 +176,10 @@ pub trait LeaveWithError<E> {
 impl<E> LeaveWithError<E> for Fail<E> {
     #[inline(always)]
     fn leave<R: FromContextError<E>>(self) -> R {
-        R::from_context_error(self.0)
+        match self.error {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(error) => R::from_context_error(error),
+        }
     }
 }
 
@@ -252,32 +269,64 @@ pub fn catch_unwind<F: Future>(
     async move { Ok(body.await) }
 }
 
-/// The outcome of a body that did not return (reached its end or jumped).
-#[inline(always)]
-pub fn outcome_of<V, R, J>(
-    result: &Result<AsyncWithBodyFlow<V, R, J>, Box<dyn Any + Send>>,
-) -> Outcome<'_> {
-    match result {
-        Ok(_) => Outcome::ok(),
-        Err(payload) => Outcome::__panicked(&**payload),
+/// The outcome of a body that panicked.
+#[inline]
+pub fn panicked(payload: &Box<dyn Any + Send>) -> Outcome<'_> {
+    Outcome::__panicked(&**payload)
+}
+
+/// The error a `?` residual carries: the `E` of `Result<Infallible, E>`, or a `None`.
+pub trait Residual {
+    type Error;
+    fn error(&self) -> &Self::Error;
+}
+
+impl<E> Residual for Result<Infallible, E> {
+    type Error = E;
+    #[inline(always)]
+    fn error(&self) -> &E {
+        match self {
+            Ok(never) => match *never {},
+            Err(e) => e,
+        }
     }
 }
 
-/// The outcome of a body that may have returned: `view` tells whether the returned value
-/// is a failure and how it can be shown.
-#[inline(always)]
-pub fn outcome_with<'a, V, R, J>(
-    result: &'a Result<AsyncWithBodyFlow<V, R, J>, Box<dyn Any + Send>>,
-    view: impl FnOnce(&'a R) -> Option<Failure<'a>>,
-) -> Outcome<'a> {
-    match result {
-        Ok(AsyncWithBodyFlow::Return(r)) => match view(r) {
-            Some(failure) => Outcome::__failure(failure),
-            None => Outcome::ok(),
-        },
-        Ok(_) => Outcome::ok(),
-        Err(payload) => Outcome::__panicked(&**payload),
+impl Residual for Option<Infallible> {
+    type Error = NoneReturned;
+    #[inline(always)]
+    fn error(&self) -> &NoneReturned {
+        &NoneReturned
     }
+}
+
+/// An enter or exit failure of a nested context.
+impl<E> Residual for Result<(), E> {
+    type Error = E;
+    #[inline(always)]
+    fn error(&self) -> &E {
+        match self {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(e) => e,
+        }
+    }
+}
+
+#[inline(always)]
+pub fn residual_error<R: Residual>(residual: &R) -> &R::Error {
+    residual.error()
+}
+
+/// Leaves the enclosing function with a `?` residual, converted as `?` converts.
+#[inline(always)]
+pub fn from_residual<R: FromResidual<Res>, Res>(residual: Res) -> R {
+    R::from_residual(residual)
+}
+
+/// Leaves the enclosing function with a value that is known not to be a failure.
+#[inline(always)]
+pub fn not_failed<R>(value: R) -> R {
+    value
 }
 
 // ---- Is a returned value a failure? (autoref specialization on the concrete type)

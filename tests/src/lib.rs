@@ -82,6 +82,11 @@ impl Recorder {
         self
     }
 
+    /// The same recorder, as a context whose enter and exit cannot fail.
+    pub fn into_infallible(self) -> Infallible {
+        Infallible(self)
+    }
+
     /// The same recorder, as a context that suppresses every failure.
     pub fn suppressing(mut self) -> Suppressor {
         self.suppress = true;
@@ -151,6 +156,29 @@ impl Suppressor {
         } else {
             Exit::Propagate
         })
+    }
+
+    fn cancel(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// A `Recorder` whose enter and exit cannot fail: puts no demand on the enclosing
+/// function's return type.
+pub struct Infallible(pub Recorder);
+
+#[async_context]
+impl Infallible {
+    async fn enter(&mut self) -> Token {
+        self.0.log.push(format!("enter {}", self.0.name));
+        Token {
+            name: self.0.name.clone(),
+            log: self.0.log.clone(),
+        }
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        let _ = self.0.record_exit(&outcome);
     }
 
     fn cancel(&mut self) {
