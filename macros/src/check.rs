@@ -28,9 +28,10 @@ pub struct Exit {
 /// A method's return type as the protocol sees it.
 pub enum Ret {
     /// `-> V` (or nothing): cannot fail.
-    Plain(Type),
-    /// `-> Result<V, E>`, or an alias such as `io::Result<V>`; `ok` is `V`.
-    Result { full: Type, ok: Type },
+    Plain(Box<Type>),
+    /// `-> Result<V, E>`, or an alias such as `io::Result<V>`; `ok` is `V`; `unit_ok` is
+    /// the same type with `()` for `V`, whose `Err` is the error type.
+    Result { unit_ok: Box<Type>, ok: Box<Type> },
 }
 
 impl Ret {
@@ -282,24 +283,27 @@ fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> Option<syn::Ident> {
 
 fn ret_of(output: &ReturnType) -> Ret {
     let ty = match output {
-        ReturnType::Default => return Ret::Plain(syn::parse_quote!(())),
+        ReturnType::Default => return Ret::Plain(Box::new(syn::parse_quote!(()))),
         ReturnType::Type(_, ty) => &**ty,
     };
-    if let Type::Path(path) = ty {
-        if let Some(last) = path.path.segments.last() {
-            if last.ident == "Result" {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(ok)) = args.args.first() {
-                        return Ret::Result {
-                            full: ty.clone(),
-                            ok: ok.clone(),
-                        };
-                    }
-                }
-            }
+    if let Type::Path(path) = ty
+        && let Some(last) = path.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(ok)) = args.args.first()
+    {
+        let mut unit_ok = path.clone();
+        if let Some(syn::PathArguments::AngleBracketed(args)) =
+            unit_ok.path.segments.last_mut().map(|s| &mut s.arguments)
+        {
+            args.args[0] = syn::GenericArgument::Type(syn::parse_quote!(()));
         }
+        return Ret::Result {
+            unit_ok: Box::new(Type::Path(unit_ok)),
+            ok: Box::new(ok.clone()),
+        };
     }
-    Ret::Plain(ty.clone())
+    Ret::Plain(Box::new(ty.clone()))
 }
 
 fn is_unit(ty: &Type) -> bool {

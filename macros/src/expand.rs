@@ -235,7 +235,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             }
         }
     }};
-    Ok(syn::parse2(expanded)?)
+    syn::parse2(expanded)
 }
 
 fn jump_replay(jumps: &[Jump]) -> TokenStream {
@@ -307,20 +307,18 @@ fn context_impl(model: &ContextModel) -> TokenStream {
     };
     let enter_err = match &model.enter {
         Some(Enter {
-            ret: Ret::Result { full, .. },
+            ret: Ret::Result { unit_ok, .. },
             ..
-        }) => Some(full),
+        }) => Some(unit_ok),
         _ => None,
     };
     let exit_err = match &exit.ret {
-        Ret::Result { full, .. } => Some(full),
+        Ret::Result { unit_ok, .. } => Some(unit_ok),
         Ret::Plain(_) => None,
     };
     let error_ty = match (enter_err, exit_err) {
-        (Some(full), _) | (None, Some(full)) => {
-            let mut full = full.clone();
-            ElideTo(&lt).visit_type_mut(&mut full);
-            quote!(<#full as #private::IntoResult>::Err)
+        (Some(unit_ok), _) | (None, Some(unit_ok)) => {
+            quote!(<#unit_ok as #private::IntoResult>::Err)
         }
         (None, None) => quote!(::core::convert::Infallible),
     };

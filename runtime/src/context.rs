@@ -104,7 +104,7 @@ mod sealed {
 /// assert!(Exit::Suppress.suppresses());
 /// assert!(!().suppresses());
 /// ```
-pub trait ExitDecision: sealed::Sealed + Copy + Default {
+pub trait ExitDecision: sealed::Sealed + Copy + Default + crate::__private::SuppressTo<()> {
     /// Whether this decision swallows a failure.
     fn suppresses(self) -> bool;
 }

@@ -62,6 +62,12 @@ pub enum AsyncWithBodyFlow<V, R, J, F> {
 /// `return e` coerces as a plain `return` would and `?` converts with `From`.
 pub struct Witness<R>(PhantomData<fn() -> R>);
 
+impl<R> Default for Witness<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<R> Witness<R> {
     #[inline(always)]
     pub const fn new() -> Self {
@@ -200,49 +206,49 @@ impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
     }
 }
 
-/// Whether a block of type `Self` can take the place of a suppressed failure, for a
-/// context whose exit decides `D` (S8).
+/// Whether a decision `Self` can replace a block of type `V` by a suppressed failure's
+/// value (S8). `()` never suppresses, so takes any `V`; `Exit` takes `()` and `Option<_>`.
+/// Every decision takes `()` (a supertrait of `ExitDecision`), so `()` blocks work in
+/// generic code too.
 #[diagnostic::on_unimplemented(
-    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{Self}`",
-    label = "this block has type `{Self}`",
+    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
+    label = "this block has type `{V}`",
     note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
     note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)"
 )]
-pub trait SuppressFor<D> {
-    fn suppressed(decision: D) -> Option<Self>
-    where
-        Self: Sized;
+pub trait SuppressTo<V> {
+    fn suppressed(self) -> Option<V>;
 }
 
 #[diagnostic::do_not_recommend]
-impl<V> SuppressFor<()> for V {
+impl<V> SuppressTo<V> for () {
     #[inline(always)]
-    fn suppressed(_: ()) -> Option<V> {
+    fn suppressed(self) -> Option<V> {
         None
     }
 }
 
-impl SuppressFor<Exit> for () {
+impl SuppressTo<()> for Exit {
     #[inline(always)]
-    fn suppressed(decision: Exit) -> Option<()> {
-        decision.suppresses().then_some(())
+    fn suppressed(self) -> Option<()> {
+        self.suppresses().then_some(())
     }
 }
 
-impl<T> SuppressFor<Exit> for Option<T> {
+impl<T> SuppressTo<Option<T>> for Exit {
     #[inline(always)]
-    fn suppressed(decision: Exit) -> Option<Option<T>> {
-        decision.suppresses().then_some(None)
+    fn suppressed(self) -> Option<Option<T>> {
+        self.suppresses().then_some(None)
     }
 }
 
 /// Checks, at the block, that its type fits the context's decision.
 #[inline(always)]
-pub fn suppressed<C: AsyncContext, V: SuppressFor<C::Decision>>(
-    _: &Guard<C>,
-    decision: C::Decision,
-) -> Option<V> {
-    V::suppressed(decision)
+pub fn suppressed<C: AsyncContext, V>(_: &Guard<C>, decision: C::Decision) -> Option<V>
+where
+    C::Decision: SuppressTo<V>,
+{
+    decision.suppressed()
 }
 
 /// Polls the body, catching a panic so exit can see it (S7).
@@ -478,8 +484,7 @@ impl<T, E> IntoResult for Result<T, E> {
 )]
 pub trait SameError<E> {}
 
-impl<T, U> SameError<Result<T, U>> for Result<(), U> {}
-impl<T, U> SameError<Result<T, U>> for Result<Exit, U> {}
+impl<U> SameError<Result<(), U>> for Result<(), U> {}
 
 #[inline(always)]
 pub fn same_error<Enter, Exit: SameError<Enter>>() {}

@@ -49,6 +49,8 @@ async fn s4_return_runs_exit_then_returns_with_ok_or_failed_outcome() {
 
 #[tokio::test]
 async fn s4_return_keeps_the_coercions_of_a_plain_return() {
+    // `&String` on purpose: `return Ok(owned)` must coerce it to `&str`.
+    #[allow(clippy::ptr_arg)]
     async fn name<'a>(log: &Log, owned: &'a String) -> Result<&'a str> {
         async_with!(log.context("a") => {
             return Ok(owned);

@@ -1,0 +1,107 @@
+//! S8: an exit that returns `Exit::Suppress` after a failure swallows it.
+
+use async_with::{Exit, Outcome, async_context, async_with};
+use async_with_tests::{Log, TestError, fail};
+
+#[tokio::test]
+async fn s8_suppressed_failure_continues_after_the_block_with_unit() -> Result<(), TestError> {
+    let log = Log::new();
+    async_with!(log.context("a").suppressing() => {
+        log.push("body");
+        fail("swallowed")?;
+        log.push("not reached");
+    });
+    log.push("after");
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "body",
+            "drop a",
+            "exit a: err(swallowed)",
+            "after"
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn s8_an_option_block_gives_none_when_suppressed_and_some_otherwise() -> Result<(), TestError>
+{
+    let log = Log::new();
+    let mut got = Vec::new();
+    for i in 0..3 {
+        let v: Option<u32> = async_with!(log.context("a").suppressing() => {
+            if i == 1 { fail("odd")?; }
+            Some(i)
+        });
+        got.push(v);
+    }
+    assert_eq!(got, [Some(0), None, Some(2)]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn s8_suppress_after_an_ok_outcome_changes_nothing() {
+    struct AlwaysSuppress(Log);
+    #[async_context]
+    impl AlwaysSuppress {
+        async fn exit(&mut self, outcome: Outcome<'_>) -> Exit {
+            self.0.push(format!("exit: {outcome}"));
+            Exit::Suppress
+        }
+    }
+    async fn run(log: &Log, early: bool) -> Result<u32, TestError> {
+        'l: for _ in 0..2 {
+            async_with!(AlwaysSuppress(log.clone()) => {
+                if early { return Ok(5); }
+                break 'l;
+            });
+        }
+        Ok(1)
+    }
+    let log = Log::new();
+    assert_eq!(run(&log, true).await, Ok(5));
+    assert_eq!(run(&log, false).await, Ok(1));
+    assert_eq!(log.events(), ["exit: ok", "exit: ok"]);
+}
+
+#[tokio::test]
+async fn s8_suppression_can_pick_errors_by_type() {
+    #[derive(Debug)]
+    struct KeyError;
+    impl std::fmt::Display for KeyError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("key error")
+        }
+    }
+    impl std::error::Error for KeyError {}
+
+    struct SuppressKeyError;
+    #[async_context]
+    impl SuppressKeyError {
+        async fn exit(&mut self, outcome: Outcome<'_>) -> Exit {
+            if outcome.downcast_ref::<KeyError>().is_some() {
+                Exit::Suppress
+            } else {
+                Exit::Propagate
+            }
+        }
+    }
+    async fn run(key: bool) -> Result<&'static str, Box<dyn std::error::Error + Send + Sync>> {
+        async_with!(SuppressKeyError => {
+            if key { Err(KeyError)?; } else { Err(TestError("other".into()))?; }
+        });
+        Ok("suppressed")
+    }
+    assert_eq!(run(true).await.unwrap(), "suppressed");
+    assert_eq!(run(false).await.unwrap_err().to_string(), "other");
+}
+
+#[tokio::test]
+async fn s8_never_suppressing_contexts_allow_any_block_type() -> Result<(), TestError> {
+    let log = Log::new();
+    let s: String = async_with!(log.context("a") => { String::from("any type") });
+    assert_eq!(s, "any type");
+    Ok(())
+}
