@@ -56,8 +56,8 @@ impl Errors {
     }
 }
 
-const EXIT_SIGNATURE: &str =
-    "async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error>";
+const EXIT_SIGNATURE: &str = "async fn exit(&mut self, outcome: Outcome<'_>)";
+const EXIT_RETURNS: &str = "returning `()`, `Exit`, `Result<(), E>` or `Result<Exit, E>`";
 
 /// Checks an `#[async_context]` item. On error, returns the user's impl (markers removed)
 /// alongside the errors, so that one mistake does not cascade.
@@ -113,8 +113,7 @@ pub fn context(
             errors.push(
                 item.self_ty.span(),
                 format!(
-                    "missing: `exit`; without it the resource would never be cleaned up\n\
-                     add `{EXIT_SIGNATURE}` to this impl block (or mark another async method `#[exit]`)"
+                    "missing: `exit`; without it the resource would never be cleaned up: add `{EXIT_SIGNATURE}` ({EXIT_RETURNS}) to this impl block, or mark another async method `#[exit]`"
                 ),
             );
             None

@@ -36,9 +36,13 @@ pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<Expr> {
 fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Result<Expr> {
     let id = *counter;
     *counter += 1;
+    // Generated locals: invisible to the user's code (mixed-site hygiene), but located at
+    // the context expression, so that a type error about the context is reported there,
+    // once.
+    let ctx_span = context.expr.span();
     let name = |what: &str| {
         let mut ident = format_ident!("__async_with_{}{}", what, id);
-        ident.set_span(Span::mixed_site());
+        ident.set_span(Span::mixed_site().located_at(ctx_span));
         ident
     };
     let witness = name("witness");
@@ -70,7 +74,6 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     let some = quote!(::core::option::Option::Some);
     let none = quote!(::core::option::Option::None);
     let ctx_expr = &context.expr;
-    let ctx_span = ctx_expr.span();
     let body_span = parse::block_span(&body);
 
     // S14/S15: the value lives in the body's future until the body ends, whatever the
@@ -164,8 +167,16 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     };
     let replay_jump = jump_replay(&jumps);
     let leave = quote_spanned!(ctx_span=> return #private::Fail { error: failed.map(::core::mem::drop) }.leave());
-    let guard_new = quote_spanned!(ctx_span=> #private::Guard::new(#ctx_expr));
-    let suppressed = quote_spanned!(body_span=> #private::suppressed(&#guard, #decision));
+    let guard_new = quote_spanned!(ctx_span=> #private::guard(#ctx_expr));
+    let decision_at_body = {
+        let mut ident = decision.clone();
+        ident.set_span(Span::mixed_site().located_at(body_span));
+        ident
+    };
+    let suppressed =
+        quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
+    let enter = quote_spanned!(ctx_span=> ::async_with::AsyncContext::enter(&mut #guard.context).await);
+    let exit = quote_spanned!(ctx_span=> ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await);
 
     let expanded = quote! {{
         #[allow(unused_imports)]
@@ -177,7 +188,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         #failures_decl
         #witness_decl
         let mut #guard = #guard_new;
-        let #value = match ::async_with::AsyncContext::enter(&mut #guard.context).await {
+        let #value = match #enter {
             #ok(v) => v,
             failed => #leave,
         };
@@ -201,7 +212,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             #ok(_) => ::async_with::Outcome::ok(),
         };
         let #failed = #outcome.is_err();
-        let #exited = ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await;
+        let #exited = #exit;
         #guard.armed = false;
         let #decision = match #exited {
             #ok(d) => d,
@@ -322,15 +333,16 @@ fn context_impl(model: &ContextModel) -> TokenStream {
         }
         (None, None) => quote!(::core::convert::Infallible),
     };
-    // D13: one error type for both; checked on exit's return type.
-    let same_error = match (enter_err, exit_err) {
-        (Some(enter_full), Some(exit_full)) => {
-            let span = exit_full.span();
-            Some(quote_spanned! {span=>
-                #private::same_error::<#enter_full, #exit_full>();
-            })
+    // D13: one error type for both; exit's result is checked against enter's, on exit's
+    // return type.
+    let exit_body = match (enter_err, exit_err) {
+        (Some(enter_unit), Some(exit_unit)) => {
+            let span = exit_unit.span();
+            quote_spanned! {span=>
+                <_ as #private::SameError<#enter_unit>>::into_same(#exit_call)
+            }
         }
-        _ => None,
+        _ => exit_body,
     };
     let decision = if exit.suppresses {
         quote!(::async_with::Exit)
@@ -360,7 +372,6 @@ fn context_impl(model: &ContextModel) -> TokenStream {
                 &mut self,
                 outcome: ::async_with::Outcome<'_>,
             ) -> ::core::result::Result<Self::Decision, Self::Error> {
-                #same_error
                 #exit_body
             }
 

@@ -39,10 +39,16 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
         if expr_tokens.is_empty() {
             return Err(input.error(format!("expected a context expression: {GRAMMAR}")));
         }
+        if input.is_empty() {
+            missing_arrow(&expr_tokens)?;
+        }
         let expr: Expr = syn::parse2(expr_tokens)?;
         let pat = if stop == Stop::As {
             let as_token: Token![as] = input.parse()?;
             let (pat_tokens, _) = tokens_until(input, false)?;
+            if input.is_empty() {
+                missing_arrow(&pat_tokens)?;
+            }
             if pat_tokens.is_empty() {
                 return Err(syn::Error::new(
                     as_token.span,
@@ -90,6 +96,19 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
         return Err(input.error(format!("unexpected tokens after the block: {GRAMMAR}")));
     }
     Ok(WithInput { contexts, body })
+}
+
+/// `async_with!(ctx as x { .. })`: the block came without its `=>`.
+fn missing_arrow(tokens: &TokenStream) -> syn::Result<()> {
+    match tokens.clone().into_iter().last() {
+        Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace => {
+            Err(syn::Error::new(
+                group.span_open(),
+                format!("expected `=>` before the block: {GRAMMAR}"),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]

@@ -136,6 +136,7 @@ impl ExitDecision for Exit {
 /// assert_eq!(pool.checkouts, 3);
 /// # });
 /// ```
+#[diagnostic::do_not_recommend]
 impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
     type Value<'a>
         = C::Value<'a>
@@ -173,6 +174,7 @@ impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
 /// });
 /// # });
 /// ```
+#[diagnostic::do_not_recommend]
 impl<C: AsyncContext> AsyncContext for Option<C> {
     type Value<'a>
         = Option<C::Value<'a>>

@@ -18,27 +18,32 @@ pub use std::panic::resume_unwind;
 /// Owns the context; calls `cancel` if dropped between a successful enter and the end of
 /// exit (S12). The expansion touches its fields only, which keeps the enter value's
 /// borrow of `context` disjoint from `armed`.
-pub struct Guard<C: AsyncContext> {
+///
+/// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
+/// taken in [`guard`]), so a value that is not a context is reported once, at [`guard`],
+/// instead of at every use of the guard's type.
+pub struct Guard<C> {
     pub context: C,
     pub armed: bool,
+    cancel: fn(&mut C),
 }
 
-impl<C: AsyncContext> Guard<C> {
-    #[inline(always)]
-    pub fn new(context: C) -> Self {
-        Guard {
-            context,
-            armed: false,
-        }
+/// Takes ownership of the context: the one place that requires it to be one (D1).
+#[inline(always)]
+pub fn guard<C: AsyncContext>(context: C) -> Guard<C> {
+    Guard {
+        context,
+        armed: false,
+        cancel: C::cancel,
     }
 }
 
-impl<C: AsyncContext> Drop for Guard<C> {
+impl<C> Drop for Guard<C> {
     #[inline]
     fn drop(&mut self) {
         if self.armed {
             self.armed = false;
-            self.context.cancel();
+            (self.cancel)(&mut self.context);
         }
     }
 }
@@ -240,15 +245,6 @@ impl<T> SuppressTo<Option<T>> for Exit {
     fn suppressed(self) -> Option<Option<T>> {
         self.suppresses().then_some(None)
     }
-}
-
-/// Checks, at the block, that its type fits the context's decision.
-#[inline(always)]
-pub fn suppressed<C: AsyncContext, V>(_: &Guard<C>, decision: C::Decision) -> Option<V>
-where
-    C::Decision: SuppressTo<V>,
-{
-    decision.suppressed()
 }
 
 /// Polls the body, catching a panic so exit can see it (S7).
@@ -476,15 +472,24 @@ impl<T, E> IntoResult for Result<T, E> {
     }
 }
 
-/// `enter` and `exit` of an `#[async_context]` share one error type (D13).
+/// `enter` and `exit` of an `#[async_context]` share one error type (D13): exit's
+/// result passes through this, typed by enter's `Result<(), E>`.
 #[diagnostic::on_unimplemented(
     message = "`enter` and `exit` must share one error type",
-    label = "this return type's error differs from `enter`'s",
+    label = "this error type differs from `enter`'s",
     note = "`async_with!` leaves with either error the same way, so both need the same type: convert one into the other with `map_err`, or use one error enum for both"
 )]
-pub trait SameError<E> {}
+pub trait SameError<Enter> {
+    type Ok;
+    type Err;
+    fn into_same(self) -> Result<Self::Ok, Self::Err>;
+}
 
-impl<U> SameError<Result<(), U>> for Result<(), U> {}
-
-#[inline(always)]
-pub fn same_error<Enter, Exit: SameError<Enter>>() {}
+impl<T, U> SameError<Result<(), U>> for Result<T, U> {
+    type Ok = T;
+    type Err = U;
+    #[inline(always)]
+    fn into_same(self) -> Self {
+        self
+    }
+}
