@@ -175,7 +175,8 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     };
     let suppressed =
         quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
-    let enter = quote_spanned!(ctx_span=> ::async_with::AsyncContext::enter(&mut #guard.context).await);
+    let enter =
+        quote_spanned!(ctx_span=> ::async_with::AsyncContext::enter(&mut #guard.context).await);
     let exit = quote_spanned!(ctx_span=> ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await);
 
     let expanded = quote! {{

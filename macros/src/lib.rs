@@ -9,6 +9,8 @@ mod check;
 mod expand;
 mod parse;
 mod rewrite;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 

@@ -42,7 +42,18 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
         if input.is_empty() {
             missing_arrow(&expr_tokens)?;
         }
-        let expr: Expr = syn::parse2(expr_tokens)?;
+        let expr = Parser::parse2(
+            |input: ParseStream| {
+                let expr: Expr = input.parse()?;
+                if !input.is_empty() {
+                    return Err(input.error(format!(
+                        "expected `as`, `,` or `=>` after the context expression: {GRAMMAR}"
+                    )));
+                }
+                Ok(expr)
+            },
+            expr_tokens,
+        )?;
         let pat = if stop == Stop::As {
             let as_token: Token![as] = input.parse()?;
             let (pat_tokens, _) = tokens_until(input, false)?;
@@ -57,7 +68,17 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
                     ),
                 ));
             }
-            Some(Parser::parse2(Pat::parse_single, pat_tokens)?)
+            Some(Parser::parse2(
+                |input: ParseStream| {
+                    let pat = Pat::parse_single(input)?;
+                    if !input.is_empty() {
+                        return Err(input
+                            .error(format!("expected `,` or `=>` after the pattern: {GRAMMAR}")));
+                    }
+                    Ok(pat)
+                },
+                pat_tokens,
+            )?)
         } else {
             None
         };
