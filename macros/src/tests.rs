@@ -315,10 +315,14 @@ fn random_token_sequences_never_panic_either_macro() {
     let mut expanded = 0;
     for i in 0..5_000 {
         // Every other input has the grammar's shape, with random parts.
-        let text = if i % 2 == 0 {
+        let text = if i.is_multiple_of(2) {
             random_tokens(&mut rng, 0)
         } else {
-            let pattern = if rng.next() % 2 == 0 { " as x" } else { "" };
+            let pattern = if rng.next().is_multiple_of(2) {
+                " as x"
+            } else {
+                ""
+            };
             format!(
                 "{}{pattern} => {{ {} }}",
                 rng.pick(&["a", "a.b()", "f()?", "x.await", "(a)"]),
