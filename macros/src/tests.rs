@@ -313,7 +313,7 @@ fn random_tokens(rng: &mut Rng, depth: u32) -> String {
 fn random_token_sequences_never_panic_either_macro() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut expanded = 0;
-    for i in 0..5_000 {
+    for i in 0..5_000u32 {
         // Every other input has the grammar's shape, with random parts.
         let text = if i.is_multiple_of(2) {
             random_tokens(&mut rng, 0)
