@@ -12,5 +12,144 @@ pub mod __private;
 pub use context::{AsyncContext, ExitDecision};
 pub use outcome::{Exit, Outcome};
 
+/// Runs a block between a context's async `enter` and its async `exit`.
+///
+/// ```text
+/// async_with!( CONTEXT [as PATTERN] {, CONTEXT [as PATTERN]} => { BODY } )
+/// ```
+///
+/// Each `CONTEXT` is an expression whose value implements [`AsyncContext`]; it is
+/// evaluated once, entered, and bound to `PATTERN` (any irrefutable pattern). The body
+/// runs inside the enclosing async fn or block: `?`, `return`, `break`, `continue` (to
+/// loops outside the block, labelled or not) and `.await` mean what they would mean written
+/// inline, and exit runs before any of them takes effect. The macro's value is the body's
+/// value. See the [crate documentation](crate) for every rule.
+///
+/// ```
+/// use async_with::{async_context, async_with, Outcome};
+///
+/// struct Span { events: Vec<String> }
+///
+/// #[async_context]
+/// impl Span {
+///     async fn enter(&mut self) -> &mut Vec<String> {
+///         self.events.push("open".into());
+///         &mut self.events
+///     }
+///     async fn exit(&mut self, outcome: Outcome<'_>) {
+///         self.events.push(format!("close: {outcome}"));
+///     }
+/// }
+///
+/// async fn work(span: &mut Span, items: &[&str]) -> Result<u32, std::num::ParseIntError> {
+///     let mut total = 0;
+///     for item in items {
+///         async_with!(&mut *span as events => {
+///             if item.is_empty() { continue; }          // exit runs, then `continue`
+///             total += item.parse::<u32>()?;            // exit runs, then `?` returns
+///             events.push(format!("added {item}"));
+///         });
+///     }
+///     Ok(total)
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut span = Span { events: vec![] };
+/// assert_eq!(work(&mut span, &["1", "", "2"]).await, Ok(3));
+/// assert!(work(&mut span, &["x"]).await.is_err());
+/// assert_eq!(span.events.last().unwrap(), "close: invalid digit found in string");
+/// # });
+/// ```
+///
+/// Several contexts nest exactly, the first outermost:
+///
+/// ```
+/// # use async_with::{async_context, async_with, Outcome};
+/// # struct Step(&'static str, std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+/// # #[async_context]
+/// # impl Step {
+/// #     async fn enter(&mut self) { self.1.borrow_mut().push(format!("enter {}", self.0)) }
+/// #     async fn exit(&mut self, _outcome: Outcome<'_>) { self.1.borrow_mut().push(format!("exit {}", self.0)) }
+/// # }
+/// # futures::executor::block_on(async {
+/// # let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+/// async_with!(Step("a", log.clone()), Step("b", log.clone()) => {
+///     log.borrow_mut().push("body".into());
+/// });
+/// assert_eq!(*log.borrow(), ["enter a", "enter b", "body", "exit b", "exit a"]);
+/// # });
+/// ```
+///
+/// A malformed call is a compile error that shows the grammar:
+///
+/// ```compile_fail
+/// # use async_with::async_with;
+/// # async fn f(m: Option<&mut Option<u8>>) {
+/// async_with!(m as guard { });   // error: expected `=>` before the block
+/// # }
+/// ```
 #[doc(inline)]
-pub use async_with_macros::{async_context, async_with};
+pub use async_with_macros::async_with;
+
+/// Makes an impl block with `async fn enter` / `async fn exit` into an [`AsyncContext`].
+///
+/// - `enter` (optional) is `async fn enter(&mut self)` (or `&self`) returning the value
+///   that `as PATTERN` binds, `V` or `Result<V, E>`; `V` may borrow `self`. Without it, the
+///   block binds `&mut Self`.
+/// - `exit` (required) is `async fn exit(&mut self, outcome: Outcome<'_>)` returning `()`,
+///   [`Exit`], `Result<(), E>` or `Result<Exit, E>`; returning `Exit` makes the context
+///   able to suppress failures.
+/// - `cancel` (optional) is `fn cancel(&mut self)`, run synchronously if the block's future
+///   is dropped after enter and before exit finished.
+/// - Other names work when marked `#[enter]`, `#[exit]`, `#[cancel]`; every other method
+///   stays an ordinary inherent method. Generics, lifetimes and where-clauses carry over.
+///
+/// ```
+/// use async_with::{async_context, async_with, Outcome};
+/// use std::io;
+///
+/// struct Connection { open: bool, sent: Vec<String> }
+///
+/// #[async_context]
+/// impl Connection {
+///     #[enter]
+///     async fn connect(&mut self) -> io::Result<&mut Self> {
+///         self.open = true;
+///         Ok(self)
+///     }
+///
+///     #[exit]
+///     async fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
+///         self.sent.push(if outcome.is_ok() { "BYE".into() } else { "ABORT".into() });
+///         self.open = false;
+///         Ok(())
+///     }
+///
+///     fn send(&mut self, line: &str) {
+///         self.sent.push(line.to_string());
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut conn = Connection { open: false, sent: vec![] };
+/// async_with!(&mut conn as c => { c.send("HELLO"); });
+/// assert_eq!(conn.sent, ["HELLO", "BYE"]);
+/// assert!(!conn.open);
+/// # Ok::<(), io::Error>(())
+/// # }).unwrap();
+/// ```
+///
+/// Protocol mistakes are compile errors at the offending token, with the fix:
+///
+/// ```compile_fail
+/// use async_with::{async_context, Outcome};
+/// struct Conn;
+/// #[async_context]
+/// impl Conn {
+///     // error: `exit` returns `bool`: return `Exit` instead, with `Exit::Suppress` /
+///     // `Exit::Propagate`; a bool turns suppression on by accident
+///     async fn exit(&mut self, outcome: Outcome<'_>) -> bool { outcome.is_err() }
+/// }
+/// ```
+#[doc(inline)]
+pub use async_with_macros::async_context;

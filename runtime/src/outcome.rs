@@ -149,21 +149,43 @@ impl<'a> Outcome<'a> {
 
     /// The body completed: it reached its end, or left by `break`, `continue` or a
     /// `return` whose value is not a failure.
+    ///
+    /// ```
+    /// assert!(async_with::Outcome::ok().is_ok());
+    /// assert!(!async_with::Outcome::cancelled().is_ok());
+    /// ```
     pub const fn is_ok(&self) -> bool {
         matches!(self.repr, Repr::Ok)
     }
 
     /// The body failed: a `?` failed, or it returned `Err(_)` / `None`.
+    ///
+    /// ```
+    /// let error = std::fmt::Error;
+    /// assert!(async_with::Outcome::failed(&error).is_err());
+    /// assert!(!async_with::Outcome::ok().is_err());
+    /// ```
     pub const fn is_err(&self) -> bool {
         matches!(self.repr, Repr::Failed(_))
     }
 
     /// The body panicked. The panic resumes after every exit has run.
+    ///
+    /// ```
+    /// # let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+    /// # let outcome = async_with::Outcome::__panicked(&*payload);
+    /// // In an exit after a panic in the body:
+    /// assert!(outcome.is_panic() && !outcome.is_err());
+    /// ```
     pub const fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panicked(_))
     }
 
     /// The block's future was dropped before it finished.
+    ///
+    /// ```
+    /// assert!(async_with::Outcome::cancelled().is_cancelled());
+    /// ```
     pub const fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
