@@ -71,12 +71,21 @@ pub fn context(
     };
     let mut item = match parsed {
         syn::Item::Impl(item) => item,
+        syn::Item::Struct(item) => {
+            let name = &item.ident;
+            let message = format!(
+                "`#[async_context]` goes on the impl block of `{name}`, not on the struct: it must see the signatures of `enter` and `exit` to write the context's types (Rust cannot name the types of methods defined elsewhere); write `#[async_context] impl {name} {{ .. }}` and mark methods with other names `#[enter]` / `#[exit]`"
+            );
+            return Err((
+                syn::Error::new(item.struct_token.span, message),
+                item.into_token_stream(),
+            ));
+        }
         other => {
             let (span, what) = match &other {
                 syn::Item::Enum(e) => (e.enum_token.span, "an enum"),
                 syn::Item::Trait(t) => (t.trait_token.span, "a trait"),
                 syn::Item::Fn(f) => (f.sig.fn_token.span, "a function"),
-                syn::Item::Struct(s) => (s.struct_token.span, "a struct"),
                 other => (other.span(), "this item"),
             };
             let message = format!(

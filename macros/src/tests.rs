@@ -106,7 +106,16 @@ fn malformed_async_context_items_are_errors_that_keep_the_item() {
         ("", "enum E { A }", "cannot be used on an enum"),
         ("", "trait T {}", "cannot be used on a trait"),
         ("", "fn f() {}", "cannot be used on a function"),
-        ("", "struct S;", "cannot be used on a struct"),
+        (
+            "",
+            "struct S;",
+            "goes on the impl block of `S`, not on the struct",
+        ),
+        (
+            "enter = open, exit = close",
+            "struct S;",
+            "goes on the impl block of `S`",
+        ),
         ("", "const X: u8 = 1;", "cannot be used on this item"),
         ("", "impl C {}", "missing: `exit`"),
         ("x = 1", impl_ok, "takes no arguments"),
