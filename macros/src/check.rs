@@ -9,6 +9,8 @@ use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReturnType, Type};
 /// A checked `#[async_context]` impl block.
 pub struct ContextModel {
     pub item: ItemImpl,
+    /// `#[async_context(spawn_exit_on_cancel)]`: implement `SpawnExit` too.
+    pub spawn_exit: bool,
     pub enter: Option<Enter>,
     pub exit: Exit,
     pub cancel: Option<syn::Ident>,
@@ -95,12 +97,17 @@ pub fn context(
         }
     };
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.push(
-            args.span(),
-            "`#[async_context]` on an impl block takes no arguments: write `#[async_context]`",
-        );
-    }
+    let spawn_exit = match syn::parse2::<Option<syn::Ident>>(args.clone()) {
+        Ok(None) => false,
+        Ok(Some(arg)) if arg == "spawn_exit_on_cancel" => true,
+        _ => {
+            errors.push(
+                args.span(),
+                "unknown argument: `#[async_context]` on an impl block takes no arguments, or `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled)",
+            );
+            false
+        }
+    };
     if let Some((path, _)) = &item.trait_ {
         errors.push(
             path.span(),
@@ -132,6 +139,7 @@ pub fn context(
     match (errors.0, exit) {
         (None, Some(exit)) => Ok(ContextModel {
             item,
+            spawn_exit,
             enter,
             exit,
             cancel,

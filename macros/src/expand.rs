@@ -357,8 +357,27 @@ fn context_impl(model: &ContextModel) -> TokenStream {
             }
         }
     });
+    // The opt-in spawned exit on cancellation (S12): the compiler checks here, for the
+    // concrete type, that the context and its exit future can move to another task.
+    let spawn_exit = model.spawn_exit.then(|| {
+        quote! {
+            impl #impl_generics ::async_with::SpawnExit for #self_ty #where_clause {
+                fn spawn_exit(mut self) {
+                    #private::spawn_exit(async move {
+                        let _ = ::async_with::AsyncContext::exit(
+                            &mut self,
+                            ::async_with::Outcome::cancelled(),
+                        )
+                        .await;
+                    });
+                }
+            }
+        }
+    });
     quote! {
         #item
+
+        #spawn_exit
 
         impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
             type Value<#lt> = #value_ty where Self: #lt;

@@ -4,6 +4,9 @@
 
 mod context;
 mod outcome;
+mod suppress;
+#[cfg(feature = "tokio")]
+mod tokio_contexts;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -11,6 +14,9 @@ pub mod __private;
 
 pub use context::{AsyncContext, ExitDecision};
 pub use outcome::{Exit, Outcome};
+pub use suppress::{Suppress, suppress};
+#[cfg(feature = "tokio")]
+pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, TaskGroup, Write, read, write};
 
 /// Runs a block between a context's async `enter` and its async `exit`.
 ///

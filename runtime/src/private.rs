@@ -14,6 +14,12 @@ use std::pin::Pin;
 
 pub use core;
 pub use std::panic::resume_unwind;
+/// Spawns a cancelled block's exit (`#[async_context(spawn_exit_on_cancel)]`); the
+/// future's type is concrete at the call, so its `Send`-ness is checked there.
+#[cfg(feature = "tokio")]
+pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
+    tokio::spawn(exit);
+}
 
 /// Owns the context; calls `cancel` if dropped between a successful enter and the end of
 /// exit (S12). The expansion touches its fields only, which keeps the enter value's

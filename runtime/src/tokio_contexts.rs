@@ -1,0 +1,421 @@
+//! Built-in contexts over tokio (feature `tokio`, on by default).
+
+use crate::{AsyncContext, Outcome};
+use std::convert::Infallible;
+use std::future::Future;
+use tokio::sync::{
+    AcquireError, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
+    SemaphorePermit,
+};
+use tokio::task::JoinSet;
+
+/// `&tokio::sync::Mutex<T>` is a context that binds the guard: locked for the body,
+/// unlocked (by dropping the guard) before exit.
+///
+/// ```
+/// use async_with::async_with;
+/// use tokio::sync::Mutex;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let counter = Mutex::new(0);
+/// async_with!(&counter as mut n => { *n += 1; });
+/// assert_eq!(*counter.lock().await, 1);
+/// # }
+/// ```
+#[diagnostic::do_not_recommend]
+impl<'m, T: ?Sized> AsyncContext for &'m Mutex<T> {
+    type Value<'a>
+        = MutexGuard<'m, T>
+    where
+        Self: 'a;
+    type Error = Infallible;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<MutexGuard<'m, T>, Infallible> {
+        Ok(self.lock().await)
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// `&tokio::sync::Semaphore` is a context that binds a permit, released before exit.
+/// Enter fails with [`AcquireError`] when the semaphore is closed.
+///
+/// ```
+/// use async_with::async_with;
+/// use tokio::sync::Semaphore;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tokio::sync::AcquireError> {
+/// let slots = Semaphore::new(2);
+/// async_with!(&slots as _permit => {
+///     assert_eq!(slots.available_permits(), 1);
+/// });
+/// assert_eq!(slots.available_permits(), 2);
+/// # Ok(()) }
+/// ```
+#[diagnostic::do_not_recommend]
+impl<'s> AsyncContext for &'s Semaphore {
+    type Value<'a>
+        = SemaphorePermit<'s>
+    where
+        Self: 'a;
+    type Error = AcquireError;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<SemaphorePermit<'s>, AcquireError> {
+        self.acquire().await
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), AcquireError> {
+        Ok(())
+    }
+}
+
+/// A context that read-locks a `tokio::sync::RwLock` and binds the read guard.
+///
+/// ```
+/// use async_with::{async_with, read, write};
+/// use tokio::sync::RwLock;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let config = RwLock::new(String::from("v1"));
+/// async_with!(write(&config) as mut c => { c.push_str("+patch"); });
+/// let seen = async_with!(read(&config) as c => { c.clone() });
+/// assert_eq!(seen, "v1+patch");
+/// # }
+/// ```
+pub fn read<T: ?Sized>(lock: &RwLock<T>) -> Read<'_, T> {
+    Read(lock)
+}
+
+/// A context that write-locks a `tokio::sync::RwLock` and binds the write guard.
+///
+/// ```
+/// # use async_with::{async_with, write};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let lock = tokio::sync::RwLock::new(1);
+/// async_with!(write(&lock) as mut n => { *n = 2; });
+/// assert_eq!(*lock.read().await, 2);
+/// # }
+/// ```
+pub fn write<T: ?Sized>(lock: &RwLock<T>) -> Write<'_, T> {
+    Write(lock)
+}
+
+/// The context [`read`] returns.
+///
+/// ```
+/// let lock = tokio::sync::RwLock::new(0);
+/// let _: async_with::Read<'_, i32> = async_with::read(&lock);
+/// ```
+pub struct Read<'l, T: ?Sized>(&'l RwLock<T>);
+
+/// The context [`write`] returns.
+///
+/// ```
+/// let lock = tokio::sync::RwLock::new(0);
+/// let _: async_with::Write<'_, i32> = async_with::write(&lock);
+/// ```
+pub struct Write<'l, T: ?Sized>(&'l RwLock<T>);
+
+#[diagnostic::do_not_recommend]
+impl<'l, T: ?Sized> AsyncContext for Read<'l, T> {
+    type Value<'a>
+        = RwLockReadGuard<'l, T>
+    where
+        Self: 'a;
+    type Error = Infallible;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<RwLockReadGuard<'l, T>, Infallible> {
+        Ok(self.0.read().await)
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<'l, T: ?Sized> AsyncContext for Write<'l, T> {
+    type Value<'a>
+        = RwLockWriteGuard<'l, T>
+    where
+        Self: 'a;
+    type Error = Infallible;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<RwLockWriteGuard<'l, T>, Infallible> {
+        Ok(self.0.write().await)
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// Python's `asyncio.TaskGroup`: the body spawns tasks; exit waits for all of them.
+///
+/// - When every task succeeds, exit returns once the last one has finished.
+/// - The first task to fail aborts the others; exit waits until they are gone and then
+///   fails with that task's error (a task's panic resumes in the block instead).
+/// - When the body itself fails or panics, every task is aborted and awaited, and the
+///   body's failure goes on.
+/// - When the block is cancelled, every task is aborted (`cancel`). No task outlives
+///   the block.
+///
+/// Tasks are spawned on the current tokio runtime. Name the tasks' error type when
+/// creating the group (`TaskGroup::<MyError>::new()`): it is the context's error type,
+/// which `async_with!` needs to know where the block starts.
+///
+/// ```
+/// use async_with::{async_with, TaskGroup};
+/// use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), String> {
+/// let done = Arc::new(AtomicU32::new(0));
+/// async_with!(TaskGroup::<String>::new() as tasks => {
+///     for i in 0..3 {
+///         let done = done.clone();
+///         tasks.spawn(async move {
+///             tokio::task::yield_now().await;
+///             done.fetch_add(i, Ordering::SeqCst);
+///             Ok(())
+///         });
+///     }
+/// });
+/// assert_eq!(done.load(Ordering::SeqCst), 3); // every task finished before the block ended
+///
+/// let failed = async {
+///     async_with!(TaskGroup::<String>::new() as tasks => {
+///         tasks.spawn(async { Err("task 1 failed".to_string()) });
+///         tasks.spawn(std::future::pending()); // aborted by the failure
+///     });
+///     Ok::<(), String>(())
+/// };
+/// assert_eq!(failed.await, Err("task 1 failed".to_string()));
+/// # Ok(()) }
+/// ```
+pub struct TaskGroup<E> {
+    tasks: JoinSet<Result<(), E>>,
+}
+
+impl<E: Send + 'static> TaskGroup<E> {
+    /// An empty group.
+    ///
+    /// ```
+    /// let group = async_with::TaskGroup::<std::io::Error>::new();
+    /// assert!(group.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        TaskGroup {
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Spawns a task into the group, on the current tokio runtime.
+    ///
+    /// ```
+    /// # use async_with::{async_with, TaskGroup};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), std::io::Error> {
+    /// async_with!(TaskGroup::<std::io::Error>::new() as tasks => {
+    ///     tasks.spawn(async { Ok(()) });
+    ///     assert_eq!(tasks.len(), 1);
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn spawn<F>(&mut self, task: F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        self.tasks.spawn(task);
+    }
+
+    /// How many tasks have not been awaited yet.
+    ///
+    /// ```
+    /// assert_eq!(async_with::TaskGroup::<()>::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether no task is waiting.
+    ///
+    /// ```
+    /// assert!(async_with::TaskGroup::<()>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Aborts every task and waits until all are gone.
+    async fn abort_all(&mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+impl<E: Send + 'static> Default for TaskGroup<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
+    type Value<'a>
+        = &'a mut TaskGroup<E>
+    where
+        Self: 'a;
+    type Error = E;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<&mut TaskGroup<E>, E> {
+        Ok(self)
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
+        if !outcome.is_ok() {
+            self.abort_all().await;
+            return Ok(());
+        }
+        while let Some(joined) = self.tasks.join_next().await {
+            match joined {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    self.abort_all().await;
+                    return Err(error);
+                }
+                Err(join_error) if join_error.is_panic() => {
+                    self.abort_all().await;
+                    std::panic::resume_unwind(join_error.into_panic());
+                }
+                // Aborted from outside the group: nothing to report.
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn cancel(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// Opt-in async cleanup on cancellation, for owned `'static + Send` contexts (S12).
+///
+/// Wrap a context with [`SpawnExitOnCancel::new`] (it needs [`SpawnExit`], which
+/// `#[async_context(spawn_exit_on_cancel)]` implements). When the block's future is dropped
+/// after enter succeeded, the wrapped context's async exit is spawned on the current
+/// tokio runtime with [`Outcome::cancelled`]. Without a current runtime, the context's
+/// synchronous `cancel` hook runs instead.
+///
+/// A runtime that is shutting down drops the tasks it has not run: an exit spawned then
+/// never runs (and neither does `cancel`). Await the block, or shut down only after the
+/// cancelled blocks' exits finished, when that matters.
+///
+/// ```
+/// use async_with::{async_context, async_with, Outcome, SpawnExitOnCancel};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct Session { log: Arc<Mutex<Vec<String>>> }
+///
+/// #[async_context(spawn_exit_on_cancel)]
+/// impl Session {
+///     async fn exit(&mut self, outcome: Outcome<'_>) {
+///         tokio::task::yield_now().await; // async cleanup, e.g. a goodbye message
+///         self.log.lock().unwrap().push(format!("closed: {outcome}"));
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let block = async {
+///     async_with!(SpawnExitOnCancel::new(Session { log: log.clone() }) => {
+///         std::future::pending::<()>().await;
+///     });
+/// };
+/// let _ = tokio::time::timeout(std::time::Duration::from_millis(1), block).await;
+/// tokio::task::yield_now().await;
+/// tokio::task::yield_now().await;
+/// assert_eq!(*log.lock().unwrap(), ["closed: cancelled"]);
+/// # }
+/// ```
+pub struct SpawnExitOnCancel<C> {
+    context: Option<C>,
+}
+
+impl<C: SpawnExit> SpawnExitOnCancel<C> {
+    /// Wraps `context`; it binds what `context` binds.
+    ///
+    /// ```
+    /// # use async_with::{async_context, Outcome, SpawnExitOnCancel};
+    /// # struct Session;
+    /// # #[async_context(spawn_exit_on_cancel)]
+    /// # impl Session { async fn exit(&mut self, _outcome: Outcome<'_>) {} }
+    /// let _wrapped = SpawnExitOnCancel::new(Session);
+    /// ```
+    pub fn new(context: C) -> Self {
+        SpawnExitOnCancel {
+            context: Some(context),
+        }
+    }
+}
+
+/// A context whose exit can run as a spawned task: owned, `'static`, `Send`, with a
+/// `Send` exit future. `#[async_context(spawn_exit_on_cancel)]` implements it (the
+/// compiler checks those properties for the concrete type there).
+///
+/// ```
+/// # use async_with::{async_context, Outcome, SpawnExit};
+/// # struct Session;
+/// #[async_context(spawn_exit_on_cancel)]
+/// impl Session { async fn exit(&mut self, _outcome: Outcome<'_>) {} }
+///
+/// fn assert_spawnable<C: SpawnExit>() {}
+/// assert_spawnable::<Session>();
+/// ```
+pub trait SpawnExit: AsyncContext + Send + Sized + 'static {
+    /// Spawns `exit` with [`Outcome::cancelled`] on the current tokio runtime (there is
+    /// one when this is called).
+    fn spawn_exit(self);
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: SpawnExit> AsyncContext for SpawnExitOnCancel<C> {
+    type Value<'a>
+        = C::Value<'a>
+    where
+        Self: 'a;
+    type Error = C::Error;
+    type Decision = C::Decision;
+
+    async fn enter(&mut self) -> Result<C::Value<'_>, C::Error> {
+        match &mut self.context {
+            Some(context) => context.enter().await,
+            None => unreachable!(
+                "async_with: this SpawnExitOnCancel was cancelled, and its context handed to a spawned exit"
+            ),
+        }
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<C::Decision, C::Error> {
+        match &mut self.context {
+            Some(context) => context.exit(outcome).await,
+            None => Ok(Default::default()),
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Some(mut context) = self.context.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                context.spawn_exit();
+            } else {
+                context.cancel();
+            }
+        }
+    }
+}
