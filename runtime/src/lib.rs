@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod context;
+mod exit_stack;
 mod outcome;
 mod suppress;
 #[cfg(feature = "tokio")]
@@ -13,6 +14,7 @@ mod tokio_contexts;
 pub mod __private;
 
 pub use context::{AsyncContext, ExitDecision};
+pub use exit_stack::{BoxError, ExitStack};
 pub use outcome::{Exit, Outcome};
 pub use suppress::{Suppress, suppress};
 #[cfg(feature = "tokio")]

@@ -1,0 +1,330 @@
+//! `ExitStack`: a run-time number of contexts and exit callbacks (Python's
+//! `AsyncExitStack`, JavaScript's `AsyncDisposableStack`).
+
+use crate::__private::guard;
+use crate::{AsyncContext, Exit, Outcome};
+use std::error::Error;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The error type of an [`ExitStack`]: every context's and callback's error converts
+/// into it.
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+type ExitFuture<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + 'a>>;
+
+/// One entered context or pushed callback.
+trait Entry<'s>: 's {
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    where
+        's: 'a;
+    fn cancel(self: Box<Self>);
+}
+
+struct ContextEntry<C>(C);
+
+impl<'s, C> Entry<'s> for ContextEntry<C>
+where
+    C: AsyncContext + 's,
+    C::Error: Into<BoxError>,
+{
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    where
+        's: 'a,
+    {
+        Box::pin(async move {
+            // Dropped before its exit finished, the context still gets its cancel hook.
+            let mut entry = guard(self.0);
+            entry.armed = true;
+            let result = entry.context.exit(outcome).await;
+            entry.armed = false;
+            result
+                .map(|decision| {
+                    if crate::ExitDecision::suppresses(decision) {
+                        Exit::Suppress
+                    } else {
+                        Exit::Propagate
+                    }
+                })
+                .map_err(Into::into)
+        })
+    }
+
+    fn cancel(mut self: Box<Self>) {
+        self.0.cancel();
+    }
+}
+
+struct CallbackEntry<F>(F);
+
+impl<'s, F> Entry<'s> for CallbackEntry<F>
+where
+    F: AsyncFnOnce(Outcome<'_>) -> Result<Exit, BoxError> + 's,
+{
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    where
+        's: 'a,
+    {
+        Box::pin(async move { (self.0)(outcome).await })
+    }
+
+    fn cancel(self: Box<Self>) {}
+}
+
+/// A stack of entered contexts and exit callbacks, unwound last-in first-out.
+///
+/// - [`enter_context`](ExitStack::enter_context) enters a context and, only if that
+///   succeeded, pushes it; [`push_exit`](ExitStack::push_exit) pushes an async callback.
+/// - [`close`](ExitStack::close) (or the end of an `async_with!` block over the stack)
+///   runs every exit, last pushed first. Every exit runs even when some fail. Each sees
+///   the outcome the previous one left: after a suppression, ok; after an exit's error,
+///   that error. The error left at the end is what `close` returns.
+/// - Closing twice runs nothing the second time; [`pop_all`](ExitStack::pop_all) moves
+///   every entry to a new stack (to hand cleanup over to someone else).
+/// - Unwinding is a loop: ten thousand entries need no more stack than one.
+/// - Dropped without closing (a cancelled block), the stack runs every remaining
+///   context's `cancel` hook, last pushed first.
+///
+/// An `ExitStack` is itself a context: `async_with!(ExitStack::new() as stack => { .. })`
+/// closes it when the block ends, with the block's outcome, and suppresses the block's
+/// failure when the exits leave none — so its blocks have type `()` or `Option<_>`.
+///
+/// The value a context's enter produces is dropped right after enter: the stack keeps
+/// the context, not its value. A context whose value must stay alive (a lock guard)
+/// belongs in `async_with!` itself. Errors are boxed ([`BoxError`]); the stack and the
+/// futures of blocks that hold it are not `Send`.
+///
+/// ```
+/// use async_with::{async_context, async_with, ExitStack, Outcome};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct File { name: String, log: Arc<Mutex<Vec<String>>> }
+///
+/// #[async_context]
+/// impl File {
+///     async fn enter(&mut self) -> Result<(), std::io::Error> {
+///         self.log.lock().unwrap().push(format!("open {}", self.name));
+///         Ok(())
+///     }
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), std::io::Error> {
+///         self.log.lock().unwrap().push(format!("close {}", self.name));
+///         Ok(())
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let names = ["a.txt", "b.txt", "c.txt"]; // known only at run time
+/// async_with!(ExitStack::new() as stack => {
+///     for name in names {
+///         stack.enter_context(File { name: name.into(), log: log.clone() }).await?;
+///     }
+///     log.lock().unwrap().push("work".into());
+/// });
+/// assert_eq!(
+///     *log.lock().unwrap(),
+///     ["open a.txt", "open b.txt", "open c.txt", "work", "close c.txt", "close b.txt", "close a.txt"]
+/// );
+/// # Ok::<(), async_with::BoxError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Default)]
+pub struct ExitStack<'s> {
+    entries: Vec<Box<dyn Entry<'s>>>,
+}
+
+impl<'s> ExitStack<'s> {
+    /// An empty stack.
+    ///
+    /// ```
+    /// assert!(async_with::ExitStack::new().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        ExitStack {
+            entries: Vec::new(),
+        }
+    }
+
+    /// How many exits are waiting.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let mut stack = async_with::ExitStack::new();
+    /// stack.push_exit(async |_| Ok(async_with::Exit::Propagate));
+    /// assert_eq!(stack.len(), 1);
+    /// # stack.close().await.unwrap();
+    /// # });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no exit is waiting.
+    ///
+    /// ```
+    /// assert!(async_with::ExitStack::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Enters `context` and, if that succeeded, pushes it so that its exit runs when the
+    /// stack closes. A failed enter pushes nothing and returns the error.
+    ///
+    /// ```
+    /// # use async_with::{ExitStack, suppress};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = ExitStack::new();
+    /// stack.enter_context(suppress::<std::io::Error>()).await?;
+    /// assert_eq!(stack.len(), 1);
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn enter_context<C>(&mut self, mut context: C) -> Result<(), BoxError>
+    where
+        C: AsyncContext + 's,
+        C::Error: Into<BoxError>,
+    {
+        match context.enter().await {
+            Ok(value) => drop(value),
+            Err(error) => return Err(error.into()),
+        }
+        self.entries.push(Box::new(ContextEntry(context)));
+        Ok(())
+    }
+
+    /// Pushes an async callback that runs, with the outcome it is left, when the stack
+    /// closes. It may suppress a failure (`Ok(Exit::Suppress)`) or fail itself.
+    ///
+    /// ```
+    /// use async_with::{Exit, ExitStack};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = ExitStack::new();
+    /// stack.push_exit(async |outcome| {
+    ///     println!("closing after: {outcome}");
+    ///     Ok(Exit::Propagate)
+    /// });
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn push_exit<F>(&mut self, callback: F)
+    where
+        F: AsyncFnOnce(Outcome<'_>) -> Result<Exit, BoxError> + 's,
+    {
+        self.entries.push(Box::new(CallbackEntry(callback)));
+    }
+
+    /// Moves every entry to a new stack, leaving this one empty: the cleanup is now the
+    /// new stack's job (Python's `pop_all`).
+    ///
+    /// ```
+    /// # use async_with::{Exit, ExitStack};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = ExitStack::new();
+    /// stack.push_exit(async |_| Ok(Exit::Propagate));
+    /// let mut moved = stack.pop_all();
+    /// assert!(stack.is_empty() && moved.len() == 1);
+    /// moved.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn pop_all(&mut self) -> ExitStack<'s> {
+        ExitStack {
+            entries: std::mem::take(&mut self.entries),
+        }
+    }
+
+    /// Runs every exit, last pushed first, each seeing a normal outcome or what the
+    /// previous exits left. Returns the error left at the end, if any. A second call
+    /// runs nothing.
+    ///
+    /// ```
+    /// # use async_with::{Exit, ExitStack};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = ExitStack::new();
+    /// stack.push_exit(async |outcome| {
+    ///     assert!(outcome.is_err()); // sees the error of the exit pushed after it
+    ///     Ok(Exit::Propagate)
+    /// });
+    /// stack.push_exit(async |_| Err("flush failed".into()));
+    /// assert_eq!(stack.close().await.unwrap_err().to_string(), "flush failed");
+    /// assert!(stack.close().await.is_ok()); // nothing left to run
+    /// # });
+    /// ```
+    pub async fn close(&mut self) -> Result<(), BoxError> {
+        self.unwind(Outcome::ok()).await.map(drop)
+    }
+
+    /// Unwinds with `outcome` as the first exit's outcome. Returns whether the outcome's
+    /// failure was suppressed, or the error left at the end.
+    async fn unwind(&mut self, outcome: Outcome<'_>) -> Result<bool, BoxError> {
+        let mut error: Option<BoxError> = None;
+        // The first outcome's failure, until an exit suppresses or replaces it.
+        let mut pending = outcome.is_err() || outcome.is_cancelled();
+        while let Some(entry) = self.entries.pop() {
+            let seen = match &error {
+                Some(error) => Outcome::failed(&**error),
+                None if pending || outcome.is_panic() => outcome,
+                None => Outcome::ok(),
+            };
+            let can_suppress = seen.is_err() || seen.is_cancelled();
+            match entry.exit(seen).await {
+                Ok(Exit::Suppress) if can_suppress => {
+                    error = None;
+                    pending = false;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some(e);
+                    pending = false;
+                }
+            }
+        }
+        match error {
+            Some(error) => Err(error),
+            None => Ok(outcome.is_err() && !pending),
+        }
+    }
+
+    /// Runs every remaining context's `cancel` hook, last pushed first.
+    fn cancel_all(&mut self) {
+        while let Some(entry) = self.entries.pop() {
+            entry.cancel();
+        }
+    }
+}
+
+impl Drop for ExitStack<'_> {
+    fn drop(&mut self) {
+        self.cancel_all();
+    }
+}
+
+/// The stack as a context: binds `&mut ExitStack`, and unwinds it with the block's outcome.
+#[diagnostic::do_not_recommend]
+impl<'s> AsyncContext for ExitStack<'s> {
+    type Value<'a>
+        = &'a mut ExitStack<'s>
+    where
+        Self: 'a;
+    type Error = BoxError;
+    type Decision = Exit;
+
+    async fn enter(&mut self) -> Result<&mut ExitStack<'s>, BoxError> {
+        Ok(self)
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, BoxError> {
+        Ok(if self.unwind(outcome).await? {
+            Exit::Suppress
+        } else {
+            Exit::Propagate
+        })
+    }
+
+    fn cancel(&mut self) {
+        self.cancel_all();
+    }
+}

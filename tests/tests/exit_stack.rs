@@ -1,0 +1,210 @@
+//! SPEC §5.1: `ExitStack`, a run-time number of contexts and callbacks.
+
+use async_with::{BoxError, Exit, ExitStack, TaskGroup, async_with};
+use async_with_tests::{Log, TestError, describe};
+
+fn recorder_callback(
+    log: &Log,
+    name: &'static str,
+    result: Result<Exit, &'static str>,
+) -> impl AsyncFnOnce(async_with::Outcome<'_>) -> Result<Exit, BoxError> {
+    let log = log.clone();
+    async move |outcome| {
+        log.push(format!("{name} sees {}", describe(&outcome)));
+        result.map_err(BoxError::from)
+    }
+}
+
+#[tokio::test]
+async fn exits_run_last_in_first_out_every_one_even_when_some_fail() {
+    let log = Log::new();
+    let mut stack = ExitStack::new();
+    stack.enter_context(log.context("a")).await.unwrap();
+    stack.push_exit(recorder_callback(&log, "cb1", Ok(Exit::Propagate)));
+    stack
+        .enter_context(log.context("b").failing_exit())
+        .await
+        .unwrap();
+    stack.push_exit(recorder_callback(&log, "cb2", Err("cb2 failed")));
+    let closed = stack.close().await;
+    assert_eq!(closed.unwrap_err().to_string(), "b exit failed");
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "drop a", // the stack keeps the context, not the value enter produced
+            "enter b",
+            "drop b",
+            "cb2 sees ok",
+            "exit b: err(cb2 failed)",
+            "cb1 sees err(b exit failed)",
+            "exit a: err(b exit failed)",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_suppression_leaves_an_ok_outcome_for_the_exits_below() {
+    let log = Log::new();
+    let mut stack = ExitStack::new();
+    stack.push_exit(recorder_callback(&log, "bottom", Ok(Exit::Propagate)));
+    stack.push_exit(recorder_callback(&log, "suppressor", Ok(Exit::Suppress)));
+    stack.push_exit(recorder_callback(&log, "top", Err("top failed")));
+    assert!(stack.close().await.is_ok());
+    assert_eq!(
+        log.events(),
+        [
+            "top sees ok",
+            "suppressor sees err(top failed)",
+            "bottom sees ok"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_context_is_pushed_only_after_its_enter_succeeded() {
+    let log = Log::new();
+    let mut stack = ExitStack::new();
+    let entered = stack
+        .enter_context(log.context("bad").failing_enter())
+        .await;
+    assert_eq!(entered.unwrap_err().to_string(), "bad enter failed");
+    assert!(stack.is_empty());
+    stack.close().await.unwrap();
+    assert_eq!(log.events(), ["enter bad"]);
+}
+
+#[tokio::test]
+async fn pop_all_moves_the_cleanup_and_closing_twice_runs_nothing() {
+    let log = Log::new();
+    let mut stack = ExitStack::new();
+    stack.enter_context(log.context("a")).await.unwrap();
+    let mut moved = stack.pop_all();
+    stack.close().await.unwrap();
+    assert_eq!(
+        log.events(),
+        ["enter a", "drop a"],
+        "the emptied stack runs nothing"
+    );
+    moved.close().await.unwrap();
+    moved.close().await.unwrap();
+    assert_eq!(
+        log.events(),
+        ["enter a", "drop a", "exit a: ok"],
+        "exactly once"
+    );
+}
+
+#[test]
+fn ten_thousand_entries_unwind_without_recursion() {
+    // A small thread stack: unwinding that recursed per entry would overflow it.
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            futures::executor::block_on(async {
+                let count = std::rc::Rc::new(std::cell::Cell::new(0u32));
+                let mut stack = ExitStack::new();
+                for _ in 0..10_000 {
+                    let count = count.clone();
+                    stack.push_exit(async move |_| {
+                        count.set(count.get() + 1);
+                        Ok(Exit::Propagate)
+                    });
+                }
+                stack.close().await.unwrap();
+                count.get()
+            })
+        })
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), 10_000);
+}
+
+#[tokio::test]
+async fn as_a_context_the_stack_unwinds_with_the_block_outcome_and_can_suppress() {
+    async fn run(log: &Log, suppress: bool) -> Result<(), BoxError> {
+        async_with!(ExitStack::new() as stack => {
+            stack.enter_context(log.context("a")).await?;
+            stack.push_exit(recorder_callback(log, "cb", Ok(if suppress { Exit::Suppress } else { Exit::Propagate })));
+            Err(TestError("body".into()))?;
+        });
+        log.push("after the block");
+        Ok(())
+    }
+    let log = Log::new();
+    assert_eq!(run(&log, false).await.unwrap_err().to_string(), "body");
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "drop a",
+            "cb sees err(body)",
+            "exit a: err(body)"
+        ]
+    );
+
+    let log = Log::new();
+    assert!(run(&log, true).await.is_ok());
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "drop a",
+            "cb sees err(body)",
+            "exit a: ok",
+            "after the block"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_stack_cancels_every_remaining_context_last_first() {
+    let log = Log::new();
+    let block = async {
+        async_with!(ExitStack::new() as stack => {
+            stack.enter_context(log.context("a")).await?;
+            stack.enter_context(log.context("b")).await?;
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        });
+        Ok::<(), BoxError>(())
+    };
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_secs(1), block)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        log.events(),
+        [
+            "enter a", "drop a", "enter b", "drop b", "cancel b", "cancel a"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn features_compose_an_exit_stack_of_contexts_inside_a_task_group_block()
+-> Result<(), BoxError> {
+    let log = Log::new();
+    let lock = tokio::sync::Mutex::new(0);
+    async_with!(TaskGroup::<BoxError>::new() as tasks, ExitStack::new() as stack, &lock as mut n => {
+        for name in ["x", "y"] {
+            stack.enter_context(log.context(name)).await?;
+        }
+        let task_log = log.clone();
+        tasks.spawn(async move {
+            task_log.push("task ran");
+            Ok(())
+        });
+        *n += 1;
+    });
+    // The stack unwound last-in first-out, and the group awaited its task before the
+    // block ended (the task may run at any point before that).
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(exits, ["exit y: ok", "exit x: ok"]);
+    assert!(log.events().contains(&"task ran".to_string()));
+    assert_eq!(*lock.lock().await, 1);
+    Ok(())
+}
