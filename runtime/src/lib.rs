@@ -4,6 +4,7 @@
 
 mod context;
 mod exit_stack;
+mod generator;
 mod outcome;
 mod suppress;
 #[cfg(feature = "tokio")]
@@ -15,6 +16,7 @@ pub mod __private;
 
 pub use context::{AsyncContext, ExitDecision};
 pub use exit_stack::{BoxError, ExitStack};
+pub use generator::{Ended, Generator, GeneratorError, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
 pub use suppress::{Suppress, suppress};
 #[cfg(feature = "tokio")]

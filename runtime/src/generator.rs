@@ -1,0 +1,352 @@
+//! Generator-style contexts, Python's `@asynccontextmanager`: one async function holds
+//! the setup, hands a value to the block once, and holds the teardown.
+
+use crate::{AsyncContext, Exit, Outcome};
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+/// Makes a context from one async function: its setup runs at enter, until it hands a
+/// value to the block with [`Handoff::give`]; its teardown runs at exit, after `give`
+/// returns how the block ended.
+///
+/// The function must end with what the hand-off returned (`ended.propagate()` or
+/// `ended.suppress()`), so a function that never hands off does not compile, and
+/// [`Handoff::give`] consumes the handoff, so handing off twice does not compile either.
+/// If setup fails (`?` before `give`), enter fails with that error and the block does
+/// not run.
+///
+/// The teardown sees an owned summary of the block's outcome ([`Ended`]); to decide by
+/// the failure's type (suppress only some errors), inspect the real [`Outcome`] with
+/// [`Handoff::give_with`]. Dropped mid-block (cancelled), the function's future is
+/// dropped: destructors of its locals run, its async teardown does not.
+///
+/// ```
+/// use async_with::{async_with, generator, Generator, Handoff};
+/// use std::sync::{Arc, Mutex};
+///
+/// fn connection(log: Arc<Mutex<Vec<String>>>) -> Generator<'static, String, std::io::Error> {
+///     generator(move |handoff: Handoff<String>| async move {
+///         log.lock().unwrap().push("connect".into());              // setup
+///         let ended = handoff.give("connection #1".to_string()).await;
+///         log.lock().unwrap().push(format!("disconnect after {ended}")); // teardown
+///         Ok::<_, std::io::Error>(ended.propagate())
+///     })
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// async_with!(connection(log.clone()) as conn => {
+///     log.lock().unwrap().push(format!("use {conn}"));
+/// });
+/// assert_eq!(*log.lock().unwrap(), ["connect", "use connection #1", "disconnect after ok"]);
+/// # Ok::<(), async_with::GeneratorError<std::io::Error>>(())
+/// # }).unwrap();
+/// ```
+pub fn generator<'s, V, E, F, Fut>(function: F) -> Generator<'s, V, E>
+where
+    F: FnOnce(Handoff<V>) -> Fut,
+    Fut: Future<Output = Result<HandedOff, E>> + Send + 's,
+    V: Send + 'static,
+{
+    let shared = Arc::new(Mutex::new(Shared {
+        value: None,
+        handed_off: false,
+        inspect: None,
+        ended: None,
+    }));
+    let handoff = Handoff {
+        shared: shared.clone(),
+    };
+    Generator {
+        function: Some(Box::pin(function(handoff))),
+        shared,
+    }
+}
+
+type Inspect = Box<dyn FnOnce(Outcome<'_>) -> Box<dyn Any + Send> + Send>;
+
+struct Shared<V> {
+    value: Option<V>,
+    handed_off: bool,
+    /// `give_with`'s inspection, run by exit on the real outcome.
+    inspect: Option<Inspect>,
+    /// Set by exit: the outcome's summary and what the inspection returned.
+    ended: Option<(Ended, Option<Box<dyn Any + Send>>)>,
+}
+
+fn lock<V>(shared: &Mutex<Shared<V>>) -> std::sync::MutexGuard<'_, Shared<V>> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The generator function's one way to hand a value to the block.
+pub struct Handoff<V> {
+    shared: Arc<Mutex<Shared<V>>>,
+}
+
+impl<V> Handoff<V> {
+    /// Hands `value` to the block (it is what `as PATTERN` binds) and waits until the
+    /// block has ended; returns how it ended.
+    ///
+    /// ```
+    /// # use async_with::{async_with, generator, Handoff};
+    /// # futures::executor::block_on(async {
+    /// let ctx = generator(|h: Handoff<u8>| async move {
+    ///     let ended = h.give(7).await;
+    ///     assert!(ended.is_ok());
+    ///     Ok::<_, std::convert::Infallible>(ended.propagate())
+    /// });
+    /// async_with!(ctx as seven => { assert_eq!(seven, 7); });
+    /// # Ok::<(), async_with::GeneratorError<std::convert::Infallible>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn give(self, value: V) -> Ended {
+        self.give_with(value, |_| ()).await.0
+    }
+
+    /// Like [`give`](Handoff::give), and runs `inspect` on the block's real [`Outcome`]
+    /// when it ends (to look at the failure's type), returning what it returned.
+    ///
+    /// ```
+    /// use async_with::{async_with, generator, Handoff};
+    /// use std::num::ParseIntError;
+    ///
+    /// # futures::executor::block_on(async {
+    /// // Python's `try: yield; except ValueError: pass`.
+    /// let ignore_bad_numbers = || generator(|h: Handoff<()>| async move {
+    ///     let (ended, bad_number) =
+    ///         h.give_with((), |outcome| outcome.downcast_ref::<ParseIntError>().is_some()).await;
+    ///     Ok::<_, std::convert::Infallible>(if bad_number { ended.suppress() } else { ended.propagate() })
+    /// });
+    /// async fn parse(text: &str, ctx: async_with::Generator<'_, (), std::convert::Infallible>) -> Result<Option<u8>, async_with::BoxError> {
+    ///     Ok(async_with!(ctx => { Some(text.parse::<u8>()?) }))
+    /// }
+    /// assert_eq!(parse("3", ignore_bad_numbers()).await.unwrap(), Some(3));
+    /// assert_eq!(parse("x", ignore_bad_numbers()).await.unwrap(), None);
+    /// # });
+    /// ```
+    pub async fn give_with<T, F>(self, value: V, inspect: F) -> (Ended, T)
+    where
+        F: FnOnce(Outcome<'_>) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        {
+            let mut shared = lock(&self.shared);
+            shared.value = Some(value);
+            shared.handed_off = true;
+            shared.inspect = Some(Box::new(move |outcome| Box::new(inspect(outcome))));
+        }
+        // Resumed only by exit, which sets `ended` before polling again.
+        let (ended, seen) = std::future::poll_fn(|_| match lock(&self.shared).ended.take() {
+            Some(ended) => Poll::Ready(ended),
+            None => Poll::Pending,
+        })
+        .await;
+        let seen = seen
+            .and_then(|seen| seen.downcast::<T>().ok())
+            .map(|seen| *seen);
+        match seen {
+            Some(seen) => (ended, seen),
+            // Exit always runs the inspection it was given; only a context driven by hand
+            // out of order could get here.
+            None => unreachable!("async_with: the generator's inspection did not run"),
+        }
+    }
+}
+
+/// How the block ended, as a generator's teardown sees it: an owned summary of the
+/// [`Outcome`], and the only way to finish the generator function.
+#[derive(Debug)]
+pub struct Ended {
+    kind: Kind,
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ok,
+    Err,
+    Panic,
+    Cancelled,
+}
+
+impl Ended {
+    fn of(outcome: &Outcome<'_>) -> Self {
+        let kind = if outcome.is_ok() {
+            Kind::Ok
+        } else if outcome.is_err() {
+            Kind::Err
+        } else if outcome.is_panic() {
+            Kind::Panic
+        } else {
+            Kind::Cancelled
+        };
+        Ended {
+            kind,
+            text: outcome.to_string(),
+        }
+    }
+
+    /// The block completed.
+    ///
+    /// ```
+    /// # use async_with::{async_with, generator, Handoff};
+    /// # futures::executor::block_on(async {
+    /// let ctx = generator(|h: Handoff<()>| async move {
+    ///     let ended = h.give(()).await;
+    ///     assert!(ended.is_ok() && !ended.is_err() && !ended.is_panic());
+    ///     Ok::<_, std::convert::Infallible>(ended.propagate())
+    /// });
+    /// async_with!(ctx => {});
+    /// # Ok::<(), async_with::GeneratorError<std::convert::Infallible>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn is_ok(&self) -> bool {
+        self.kind == Kind::Ok
+    }
+
+    /// The block failed (`?`, `return Err(..)`).
+    pub fn is_err(&self) -> bool {
+        self.kind == Kind::Err
+    }
+
+    /// The block panicked.
+    pub fn is_panic(&self) -> bool {
+        self.kind == Kind::Panic
+    }
+
+    /// Let a failure go on: finishes the generator function.
+    pub fn propagate(self) -> HandedOff {
+        HandedOff(Exit::Propagate)
+    }
+
+    /// Swallow a failure (as `Exit::Suppress`): finishes the generator function.
+    pub fn suppress(self) -> HandedOff {
+        HandedOff(Exit::Suppress)
+    }
+}
+
+/// The outcome's `Display`: `ok`, the failure's message, `panicked: ..`.
+impl fmt::Display for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What a generator function returns: obtained only from [`Ended`] (`ended.propagate()`
+/// or `ended.suppress()`), so only after the hand-off. A function that never hands off
+/// has no `HandedOff` to return and does not compile.
+///
+/// ```
+/// # use async_with::{generator, Handoff, HandedOff};
+/// let _ctx = generator(|h: Handoff<u8>| async move {
+///     let done: HandedOff = h.give(1).await.propagate();
+///     Ok::<_, std::convert::Infallible>(done)
+/// });
+/// ```
+#[derive(Debug)]
+pub struct HandedOff(Exit);
+
+/// Why a generator-style context failed.
+#[derive(Debug)]
+pub enum GeneratorError<E> {
+    /// The function's setup or teardown failed with its own error.
+    Failed(E),
+    /// The function ended without handing a value to the block (it can only do so by
+    /// panicking or by an error; this is reported for completeness).
+    NeverHandedOff,
+    /// The context was entered again after its function finished.
+    Finished,
+}
+
+impl<E: fmt::Display> fmt::Display for GeneratorError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GeneratorError::Failed(e) => e.fmt(f),
+            GeneratorError::NeverHandedOff => {
+                f.write_str("the generator function ended without handing a value to the block")
+            }
+            GeneratorError::Finished => {
+                f.write_str("a generator context can be entered once; make a new one per block")
+            }
+        }
+    }
+}
+
+impl<E: Error + 'static> Error for GeneratorError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            GeneratorError::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+type Function<'s, E> = Pin<Box<dyn Future<Output = Result<HandedOff, E>> + Send + 's>>;
+
+/// The context [`generator`] returns.
+pub struct Generator<'s, V, E> {
+    function: Option<Function<'s, E>>,
+    shared: Arc<Mutex<Shared<V>>>,
+}
+
+impl<'s, V, E> Generator<'s, V, E> {
+    /// Polls the function once; `None` once it has finished.
+    fn poll_function(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<HandedOff, E>>> {
+        let Some(function) = &mut self.function else {
+            return Poll::Ready(None);
+        };
+        let result = std::task::ready!(function.as_mut().poll(cx));
+        self.function = None;
+        Poll::Ready(Some(result))
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
+    type Value<'a>
+        = V
+    where
+        Self: 'a;
+    type Error = GeneratorError<E>;
+    type Decision = Exit;
+
+    async fn enter(&mut self) -> Result<V, GeneratorError<E>> {
+        std::future::poll_fn(|cx| {
+            let polled = self.poll_function(cx);
+            if let Some(value) = lock(&self.shared).value.take() {
+                return Poll::Ready(Ok(value));
+            }
+            match polled {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Err(GeneratorError::Failed(e))),
+                Poll::Ready(Some(Ok(_))) => Poll::Ready(Err(GeneratorError::NeverHandedOff)),
+                Poll::Ready(None) => Poll::Ready(Err(GeneratorError::Finished)),
+            }
+        })
+        .await
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, GeneratorError<E>> {
+        {
+            let mut shared = lock(&self.shared);
+            let seen = shared.inspect.take().map(|inspect| inspect(outcome));
+            shared.ended = Some((Ended::of(&outcome), seen));
+        }
+        std::future::poll_fn(|cx| match self.poll_function(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(HandedOff(exit)))) => Poll::Ready(Ok(exit)),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(GeneratorError::Failed(e))),
+            Poll::Ready(None) => Poll::Ready(Err(GeneratorError::Finished)),
+        })
+        .await
+    }
+
+    fn cancel(&mut self) {
+        self.function = None;
+    }
+}

@@ -1,0 +1,145 @@
+//! SPEC §5.2: generator-style contexts (`@asynccontextmanager`).
+
+use async_with::{BoxError, Generator, GeneratorError, Handoff, async_with, generator};
+use async_with_tests::{Log, TestError};
+
+/// Setup, hand-off of a numbered value, teardown that logs how the block ended; fails its
+/// setup when asked.
+fn resource(log: &Log, fail_setup: bool) -> Generator<'static, u32, TestError> {
+    let log = log.clone();
+    generator(move |h: Handoff<u32>| async move {
+        log.push("setup");
+        tokio::task::yield_now().await;
+        if fail_setup {
+            return Err(TestError("setup failed".into()));
+        }
+        let ended = h.give(42).await;
+        tokio::task::yield_now().await;
+        log.push(format!("teardown after {ended}"));
+        Ok(ended.propagate())
+    })
+}
+
+#[tokio::test]
+async fn setup_hands_off_the_value_then_teardown_sees_the_outcome() -> Result<(), BoxError> {
+    let log = Log::new();
+    async_with!(resource(&log, false) as n => { log.push(format!("body got {n}")); });
+    assert_eq!(log.events(), ["setup", "body got 42", "teardown after ok"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_failure_reaches_the_teardown_and_then_the_caller() {
+    async fn run(log: &Log) -> Result<(), BoxError> {
+        async_with!(resource(log, false) => { Err(TestError("body".into()))?; });
+        Ok(())
+    }
+    let log = Log::new();
+    assert_eq!(run(&log).await.unwrap_err().to_string(), "body");
+    assert_eq!(log.events(), ["setup", "teardown after body"]);
+}
+
+#[tokio::test]
+async fn a_failed_setup_fails_enter_and_skips_the_body() {
+    async fn run(log: &Log) -> Result<(), GeneratorError<TestError>> {
+        async_with!(resource(log, true) => { log.push("body"); });
+        Ok(())
+    }
+    let log = Log::new();
+    match run(&log).await {
+        Err(GeneratorError::Failed(e)) => assert_eq!(e, TestError("setup failed".into())),
+        other => panic!("expected the setup's error, got {other:?}"),
+    }
+    assert_eq!(log.events(), ["setup"]);
+}
+
+#[tokio::test]
+async fn the_teardown_may_suppress_by_the_failures_type() {
+    fn ignore_test_errors() -> Generator<'static, (), std::convert::Infallible> {
+        generator(|h: Handoff<()>| async move {
+            let (ended, is_test_error) = h
+                .give_with((), |outcome| outcome.downcast_ref::<TestError>().is_some())
+                .await;
+            Ok(if is_test_error {
+                ended.suppress()
+            } else {
+                ended.propagate()
+            })
+        })
+    }
+    async fn run(fail_with: Option<BoxError>) -> Result<&'static str, BoxError> {
+        async_with!(ignore_test_errors() => {
+            if let Some(e) = fail_with {
+                Err(e)?;
+            }
+        });
+        Ok("went on")
+    }
+    assert_eq!(run(None).await.unwrap(), "went on");
+    assert_eq!(
+        run(Some(Box::new(TestError("x".into())))).await.unwrap(),
+        "went on"
+    );
+    assert_eq!(
+        run(Some("other".into())).await.unwrap_err().to_string(),
+        "other"
+    );
+}
+
+#[tokio::test]
+async fn a_panic_reaches_the_teardown_then_resumes() {
+    let log = Log::new();
+    let caught = tokio::spawn({
+        let log = log.clone();
+        async move {
+            async_with!(resource(&log, false) => { panic!("boom"); });
+            Ok::<(), BoxError>(())
+        }
+    })
+    .await;
+    assert!(caught.unwrap_err().is_panic());
+    assert_eq!(log.events(), ["setup", "teardown after panicked: boom"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_drops_the_function_without_its_async_teardown() {
+    struct OnDrop(Log);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.push("setup's locals dropped");
+        }
+    }
+    let log = Log::new();
+    let gen_log = log.clone();
+    let ctx = generator(move |h: Handoff<()>| async move {
+        let _local = OnDrop(gen_log.clone());
+        let ended = h.give(()).await;
+        gen_log.push("async teardown");
+        Ok::<_, std::convert::Infallible>(ended.propagate())
+    });
+    let block = async {
+        async_with!(ctx => { std::future::pending::<()>().await; });
+        Ok::<(), BoxError>(())
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), block).await;
+    assert_eq!(log.events(), ["setup's locals dropped"]);
+}
+
+#[tokio::test]
+async fn a_generator_is_entered_once() {
+    let log = Log::new();
+    let mut ctx = resource(&log, false);
+    let first: Result<(), BoxError> = async {
+        async_with!(&mut ctx => {});
+        Ok(())
+    }
+    .await;
+    assert!(first.is_ok());
+    let second: Result<(), GeneratorError<TestError>> = async {
+        async_with!(&mut ctx => { log.push("body again"); });
+        Ok(())
+    }
+    .await;
+    assert!(matches!(second, Err(GeneratorError::Finished)));
+    assert!(!log.events().contains(&"body again".to_string()));
+}
