@@ -1,0 +1,143 @@
+//! S12/S13 under load: 10,000 blocks on a multi-thread runtime, cancelled at random points
+//! by timeouts and `select!`; every entered context ends exactly once (exit or cancel),
+//! and every bound value is dropped.
+
+use async_with::{Outcome, async_context, async_with};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::time::Duration;
+
+#[derive(Default)]
+struct Counters {
+    entered: AtomicUsize,
+    exited: AtomicUsize,
+    cancelled: AtomicUsize,
+    values_made: AtomicUsize,
+    values_dropped: AtomicUsize,
+    /// Per context: how many times it ended (exit or cancel). Must end at 0 or 1.
+    ended: Vec<AtomicU8>,
+}
+
+struct Value(Arc<Counters>);
+impl Drop for Value {
+    fn drop(&mut self) {
+        self.0.values_dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+struct Tracked {
+    id: usize,
+    delay_us: u64,
+    counters: Arc<Counters>,
+}
+
+impl Tracked {
+    fn end(&self) {
+        let before = self.counters.ended[self.id].fetch_add(1, Ordering::SeqCst);
+        assert_eq!(before, 0, "context {} ended twice", self.id);
+    }
+}
+
+#[async_context]
+impl Tracked {
+    async fn enter(&mut self) -> Value {
+        tokio::time::sleep(Duration::from_micros(self.delay_us)).await;
+        self.counters.entered.fetch_add(1, Ordering::SeqCst);
+        self.counters.values_made.fetch_add(1, Ordering::SeqCst);
+        Value(self.counters.clone())
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) {
+        tokio::time::sleep(Duration::from_micros(self.delay_us / 2)).await;
+        self.end();
+        self.counters.exited.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn cancel(&mut self) {
+        self.end();
+        self.counters.cancelled.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A small deterministic generator (xorshift).
+fn random(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_randomly_cancelled_blocks_each_end_their_contexts_exactly_once() {
+    const BLOCKS: usize = 10_000;
+    let counters = Arc::new(Counters {
+        ended: (0..2 * BLOCKS).map(|_| AtomicU8::new(0)).collect(),
+        ..Counters::default()
+    });
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    for block in 0..BLOCKS {
+        let (r1, r2, r3) = (random(&mut seed), random(&mut seed), random(&mut seed));
+        let counters = counters.clone();
+        tasks.spawn(async move {
+            let outer = Tracked {
+                id: 2 * block,
+                delay_us: r1 % 3_000,
+                counters: counters.clone(),
+            };
+            let inner = Tracked {
+                id: 2 * block + 1,
+                delay_us: r2 % 3_000,
+                counters: counters.clone(),
+            };
+            let work = async move {
+                async_with!(outer as _a, inner as _b => {
+                    tokio::time::sleep(Duration::from_micros(r3 % 5_000)).await;
+                    tokio::task::yield_now().await;
+                });
+            };
+            let deadline = Duration::from_micros(random(&mut seed) % 16_000);
+            if block % 2 == 0 {
+                let _ = tokio::time::timeout(deadline, work).await;
+            } else {
+                tokio::select! {
+                    _ = work => {}
+                    _ = tokio::time::sleep(deadline) => {}
+                }
+            }
+        });
+        // Keep a bounded number of blocks in flight.
+        if tasks.len() >= 500 {
+            tasks.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.unwrap();
+    }
+    let c = &counters;
+    let entered = c.entered.load(Ordering::SeqCst);
+    let exited = c.exited.load(Ordering::SeqCst);
+    let cancelled = c.cancelled.load(Ordering::SeqCst);
+    assert_eq!(entered, exited + cancelled, "every entered context ended");
+    assert_eq!(
+        c.values_made.load(Ordering::SeqCst),
+        c.values_dropped.load(Ordering::SeqCst),
+        "every bound value was dropped"
+    );
+    let ended_once = c
+        .ended
+        .iter()
+        .filter(|e| e.load(Ordering::SeqCst) == 1)
+        .count();
+    assert_eq!(ended_once, entered);
+    eprintln!("entered {entered}, exited {exited}, cancelled {cancelled}");
+    // The random deadlines cut blocks at every stage.
+    assert!(
+        cancelled > 100 && exited > 100,
+        "exited {exited}, cancelled {cancelled}"
+    );
+    assert!(
+        entered < 2 * BLOCKS,
+        "some blocks were cancelled during enter"
+    );
+}
