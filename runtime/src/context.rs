@@ -145,12 +145,16 @@ impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
     type Error = C::Error;
     type Decision = C::Decision;
 
-    async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
-        (**self).enter().await
+    // Forwards the inner futures as they are: no extra state machine around them.
+    fn enter(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> {
+        (**self).enter()
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error> {
-        (**self).exit(outcome).await
+    fn exit(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<Self::Decision, Self::Error>> {
+        (**self).exit(outcome)
     }
 
     fn cancel(&mut self) {

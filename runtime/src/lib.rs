@@ -14,6 +14,12 @@ mod tokio_contexts;
 #[path = "private.rs"]
 pub mod __private;
 
+/// A guide for Python users: how `async with`, `__aenter__`/`__aexit__`, suppression,
+/// `@asynccontextmanager`, `AsyncExitStack`, `suppress` and `TaskGroup` map to this crate,
+/// and the common protocol mistakes as the compile errors they become here.
+#[doc = include_str!("../../docs/COMING_FROM_PYTHON.md")]
+pub mod coming_from_python {}
+
 pub use context::{AsyncContext, ExitDecision};
 pub use exit_stack::{BoxError, ExitStack};
 pub use generator::{Ended, Generator, GeneratorError, HandedOff, Handoff, generator};

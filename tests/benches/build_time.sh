@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Build time of 1,000 `async_with!` blocks against the same 1,000 functions written by
+# hand (enter, body, exit on each path), both as fresh crates depending on this
+# workspace's `async-with`. Dependencies are built first; then each crate's own
+# compilation is timed (debug, non-incremental), `ROUNDS` times each.
+#
+#   bash tests/benches/build_time.sh            # ROUNDS=3 by default
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+out="$root/target/build-time"
+rounds=${ROUNDS:-3}
+blocks=${BLOCKS:-1000}
+mkdir -p "$out"
+
+crate() { # name, body-generator
+    local dir="$out/$1"
+    mkdir -p "$dir/src"
+    cat > "$dir/Cargo.toml" <<TOML
+[package]
+name = "$1"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+async-with = { path = "$root/runtime", default-features = false }
+
+[workspace]
+TOML
+    {
+        cat <<'RS'
+#![allow(clippy::all, unused_imports)]
+use async_with::{async_context, async_with, AsyncContext, Outcome};
+
+#[derive(Debug)]
+pub struct Error(pub u32);
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "error {}", self.0) }
+}
+impl std::error::Error for Error {}
+
+pub struct Ctx { pub entered: u32 }
+
+#[async_context]
+impl Ctx {
+    async fn enter(&mut self) -> Result<u32, Error> { self.entered += 1; Ok(self.entered) }
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Error> { Ok(()) }
+}
+
+pub fn step(x: u32) -> Result<u32, Error> { if x == 7 { Err(Error(x)) } else { Ok(x + 1) } }
+RS
+        for i in $(seq 1 "$blocks"); do "$2" "$i"; done
+    } > "$dir/src/lib.rs"
+}
+
+with_macro() {
+    cat <<RS
+pub async fn f$1(ctx: &mut Ctx, x: u32) -> Result<u32, Error> {
+    let v = async_with!(&mut *ctx as n => {
+        let y = step(x + n)?;
+        if y > 1000 { return Ok(y); }
+        y + $1
+    });
+    Ok(v)
+}
+RS
+}
+
+by_hand() {
+    cat <<RS
+pub async fn f$1(ctx: &mut Ctx, x: u32) -> Result<u32, Error> {
+    let n = AsyncContext::enter(ctx).await?;
+    let y = match step(x + n) {
+        Ok(y) => y,
+        Err(e) => { AsyncContext::exit(ctx, Outcome::failed(&e)).await?; return Err(e); }
+    };
+    if y > 1000 { AsyncContext::exit(ctx, Outcome::ok()).await?; return Ok(y); }
+    let v = y + $1;
+    AsyncContext::exit(ctx, Outcome::ok()).await?;
+    Ok(v)
+}
+RS
+}
+
+crate with_macro with_macro
+crate by_hand by_hand
+
+export CARGO_TARGET_DIR="$out/target" CARGO_INCREMENTAL=0
+for c in with_macro by_hand; do
+    (cd "$out/$c" && cargo build -q 2>/dev/null)  # dependencies, and a warm-up
+done
+for c in with_macro by_hand; do
+    for _ in $(seq 1 "$rounds"); do
+        touch "$out/$c/src/lib.rs"
+        start=$(date +%s%N)
+        (cd "$out/$c" && cargo build -q)
+        end=$(date +%s%N)
+        echo "$c $(( (end - start) / 1000000 ))"
+    done
+done | awk '
+    { s = $2 / 1000; sum[$1] += s; n[$1]++; printf "%-10s %6.2f s\n", $1, s }
+    END {
+        m = sum["with_macro"] / n["with_macro"]; h = sum["by_hand"] / n["by_hand"]
+        printf "mean: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
+    }'
