@@ -45,6 +45,18 @@ impl fmt::Display for TestError {
 
 impl std::error::Error for TestError {}
 
+/// Python's `KeyError`: the error a suppressing context picks by type.
+#[derive(Debug)]
+pub struct KeyError;
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("key error")
+    }
+}
+
+impl std::error::Error for KeyError {}
+
 pub fn fail(message: &str) -> Result<u32, TestError> {
     Err(TestError(message.to_string()))
 }

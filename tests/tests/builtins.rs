@@ -4,7 +4,7 @@
 use async_with::{
     Outcome, SpawnExitOnCancel, TaskGroup, async_context, async_with, read, suppress, write,
 };
-use async_with_tests::TestError;
+use async_with_tests::{KeyError, TestError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -66,14 +66,6 @@ async fn a_semaphore_binds_a_permit_and_a_closed_one_fails_enter() {
 
 #[tokio::test]
 async fn suppress_swallows_only_its_error_type_also_inside_a_box() {
-    #[derive(Debug)]
-    struct KeyError;
-    impl std::fmt::Display for KeyError {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("key error")
-        }
-    }
-    impl std::error::Error for KeyError {}
     type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
     async fn run(which: u8) -> Result<&'static str, BoxError> {

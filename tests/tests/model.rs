@@ -5,6 +5,7 @@
 //! must agree.
 
 use async_with::{Exit, Outcome, async_context, async_with};
+use async_with_tests::describe;
 use proptest::prelude::*;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -103,18 +104,6 @@ fn ctx(plan: &Plan, log: &Log, c: Ctx, i: usize, j: usize) -> Scripted {
     }
 }
 
-fn seen(outcome: &Outcome<'_>) -> String {
-    if outcome.is_ok() {
-        "ok".into()
-    } else if outcome.is_err() {
-        format!("err({outcome})")
-    } else if outcome.is_panic() {
-        format!("panic({})", outcome.panic_message().unwrap_or("?"))
-    } else {
-        "cancelled".into()
-    }
-}
-
 #[async_context]
 impl Scripted {
     async fn enter(&mut self) -> Result<(), Failure> {
@@ -133,7 +122,7 @@ impl Scripted {
         self.log
             .lock()
             .unwrap()
-            .push(format!("exit {}: {}", self.name, seen(&outcome)));
+            .push(format!("exit {}: {}", self.name, describe(&outcome)));
         if self.behaviour.exit_fails {
             return Err(Failure(format!("{} exit failed", self.name)));
         }

@@ -1,7 +1,7 @@
 //! S8: an exit that returns `Exit::Suppress` after a failure swallows it.
 
 use async_with::{Exit, Outcome, async_context, async_with};
-use async_with_tests::{Log, TestError, fail};
+use async_with_tests::{KeyError, Log, TestError, fail};
 
 #[tokio::test]
 async fn s8_suppressed_failure_continues_after_the_block_with_unit() -> Result<(), TestError> {
@@ -68,15 +68,6 @@ async fn s8_suppress_after_an_ok_outcome_changes_nothing() {
 
 #[tokio::test]
 async fn s8_suppression_can_pick_errors_by_type() {
-    #[derive(Debug)]
-    struct KeyError;
-    impl std::fmt::Display for KeyError {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("key error")
-        }
-    }
-    impl std::error::Error for KeyError {}
-
     struct SuppressKeyError;
     #[async_context]
     impl SuppressKeyError {
