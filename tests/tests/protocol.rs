@@ -31,6 +31,13 @@ impl Seen {
 }
 
 #[test]
+fn outcome_is_send_sync_and_copy_so_exit_futures_stay_send() {
+    fn assert_traits<T: Send + Sync + Copy>() {}
+    assert_traits::<Outcome<'static>>();
+    assert_traits::<async_with::Exit>();
+}
+
+#[test]
 fn the_core_runs_on_any_executor() {
     let log = Log::new();
     let value = futures::executor::block_on(async {
