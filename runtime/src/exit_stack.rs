@@ -9,6 +9,11 @@ use std::pin::Pin;
 
 /// The error type of an [`ExitStack`]: every context's and callback's error converts
 /// into it.
+///
+/// ```
+/// let error: async_with::BoxError = std::io::Error::other("disk full").into();
+/// assert_eq!(error.to_string(), "disk full");
+/// ```
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
 type ExitFuture<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + 'a>>;

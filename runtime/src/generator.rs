@@ -83,7 +83,15 @@ fn lock<V>(shared: &Mutex<Shared<V>>) -> std::sync::MutexGuard<'_, Shared<V>> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The generator function's one way to hand a value to the block.
+/// The generator function's one way to hand a value to the block: [`give`](Handoff::give)
+/// consumes it.
+///
+/// ```
+/// # use async_with::{generator, Handoff};
+/// let _ctx = generator(|handoff: Handoff<&'static str>| async move {
+///     Ok::<_, std::convert::Infallible>(handoff.give("value").await.propagate())
+/// });
+/// ```
 pub struct Handoff<V> {
     shared: Arc<Mutex<Shared<V>>>,
 }
@@ -160,6 +168,24 @@ impl<V> Handoff<V> {
 
 /// How the block ended, as a generator's teardown sees it: an owned summary of the
 /// [`Outcome`], and the only way to finish the generator function.
+///
+/// ```
+/// use async_with::{async_with, generator, Handoff};
+///
+/// # futures::executor::block_on(async {
+/// let rollback_on_error = generator(|h: Handoff<()>| async move {
+///     let ended = h.give(()).await;
+///     assert!(ended.is_err() && !ended.is_ok() && !ended.is_panic());
+///     assert_eq!(ended.to_string(), "invalid digit found in string");
+///     Ok::<_, std::convert::Infallible>(ended.suppress()) // or `ended.propagate()`
+/// });
+/// let parsed: Result<(), async_with::BoxError> = async {
+///     async_with!(rollback_on_error => { "x".parse::<u8>()?; });
+///     Ok(())
+/// }.await;
+/// assert!(parsed.is_ok()); // suppressed
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Ended {
     kind: Kind,
@@ -252,6 +278,22 @@ impl fmt::Display for Ended {
 pub struct HandedOff(Exit);
 
 /// Why a generator-style context failed.
+///
+/// ```
+/// use async_with::{async_with, generator, GeneratorError, Handoff};
+///
+/// # futures::executor::block_on(async {
+/// let failing_setup = generator(|h: Handoff<()>| async move {
+///     Err::<async_with::HandedOff, _>("no connection")?;
+///     Ok(h.give(()).await.propagate())
+/// });
+/// let entered: Result<(), GeneratorError<&str>> = async {
+///     async_with!(failing_setup => {});
+///     Ok(())
+/// }.await;
+/// assert!(matches!(entered, Err(GeneratorError::Failed("no connection"))));
+/// # });
+/// ```
 #[derive(Debug)]
 pub enum GeneratorError<E> {
     /// The function's setup or teardown failed with its own error.
@@ -288,7 +330,17 @@ impl<E: Error + 'static> Error for GeneratorError<E> {
 
 type Function<'s, E> = Pin<Box<dyn Future<Output = Result<HandedOff, E>> + Send + 's>>;
 
-/// The context [`generator`] returns.
+/// The context [`generator`] returns; it binds the handed-off `V` and fails with
+/// [`GeneratorError<E>`]. It is entered once.
+///
+/// ```
+/// use async_with::{generator, Generator, Handoff};
+///
+/// fn numbers() -> Generator<'static, u32, std::convert::Infallible> {
+///     generator(|h: Handoff<u32>| async move { Ok(h.give(1).await.propagate()) })
+/// }
+/// let _ = numbers();
+/// ```
 pub struct Generator<'s, V, E> {
     function: Option<Function<'s, E>>,
     shared: Arc<Mutex<Shared<V>>>,
