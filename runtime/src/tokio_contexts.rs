@@ -112,7 +112,7 @@ pub fn write<T: ?Sized>(lock: &RwLock<T>) -> Write<'_, T> {
 /// ```
 pub struct Read<'l, T: ?Sized>(&'l RwLock<T>);
 
-/// The context [`write`] returns.
+/// The context [`write()`] returns.
 ///
 /// ```
 /// let lock = tokio::sync::RwLock::new(0);
