@@ -56,6 +56,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     let failed = name("failed");
     let exited = name("exited");
     let decision = name("decision");
+    let suppressed_value = name("suppressed");
 
     let mut rewriter = Rewriter::new(&witness, &failures, counter);
     rewriter.visit_block_mut(&mut body);
@@ -179,13 +180,19 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         quote_spanned!(ctx_span=> ::async_with::AsyncContext::enter(&mut #guard.context).await);
     let exit = quote_spanned!(ctx_span=> ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await);
 
+    // The traits behind the failure views, in scope only where a view is taken.
+    let view_imports = (probed_returns || !sites.is_empty()).then(|| {
+        let probes = probed_returns.then(|| quote!(ProbeOther as _, ProbeResult as _,));
+        quote! {
+            use #private::{
+                #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
+                ViewDisplay as _, ViewError as _, ViewOpaque as _, ViewStatic as _,
+            };
+        }
+    });
     let expanded = quote! {{
-        #[allow(unused_imports)]
-        use #private::{
-            LeaveWithError as _, ProbeOther as _, ProbeResult as _, ViewBoxed as _,
-            ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewError as _,
-            ViewOpaque as _, ViewStatic as _,
-        };
+        use #private::LeaveWithError as _;
+        #view_imports
         #failures_decl
         #witness_decl
         let mut #guard = #guard_new;
@@ -225,26 +232,22 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
                 #leave
             }
         };
-        // S8: a suppressed failure gives `()`/`None`; anything else replays.
-        if #failed {
-            if let #some(v) = #suppressed {
-                v
-            } else {
-                match #result {
-                    #ok(#flow::Return(r)) => #replay_return,
-                    #ok(#flow::Fail(f)) => #replay_fail,
-                    _ => ::core::unreachable!(),
-                }
-            }
-        } else {
-            match #result {
-                #err(p) => #private::resume_unwind(p),
-                #ok(#flow::Value(v)) => v,
-                #ok(#flow::Return(r)) => #replay_return,
-                #ok(#flow::ReturnOk(r)) => #replay_return_ok,
-                #ok(#flow::Jump(j)) => #replay_jump,
-                #ok(#flow::Fail(f)) => #replay_fail,
-            }
+        // S8: a suppressed failure gives `()`/`None` (a panic or an ok outcome is never
+        // suppressed); anything else replays after exit.
+        let #suppressed_value = if #failed { #suppressed } else { #none };
+        match #result {
+            #err(p) => #private::resume_unwind(p),
+            #ok(#flow::Value(v)) => v,
+            #ok(#flow::ReturnOk(r)) => #replay_return_ok,
+            #ok(#flow::Jump(j)) => #replay_jump,
+            #ok(#flow::Return(r)) => match #suppressed_value {
+                #some(v) => v,
+                #none => #replay_return,
+            },
+            #ok(#flow::Fail(f)) => match #suppressed_value {
+                #some(v) => v,
+                #none => #replay_fail,
+            },
         }
     }};
     syn::parse2(expanded)
