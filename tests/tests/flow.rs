@@ -273,3 +273,30 @@ async fn s16_question_mark_inside_std_macros_runs_exit() {
     let log = Log::new();
     assert_eq!(run(&log, 9).await, Ok(vec![1, 1]));
 }
+
+#[tokio::test]
+async fn s11_blocks_compose_inside_other_macros_blocks() -> Result<()> {
+    let log = Log::new();
+    let mutex = tokio::sync::Mutex::new(0);
+    // A block inside another macro's block, with an infallible context inside the body
+    // of a `select!` arm that is itself inside a block.
+    async_with!(log.context("outer") => {
+        tokio::select! {
+            _ = tokio::task::yield_now() => {
+                async_with!(&mutex as mut n => { *n += 1; });
+            }
+        }
+    });
+    let seen = tokio::select! {
+        v = async { Ok::<_, TestError>(async_with!(log.context("arm") as t => { t.name.clone() })) } => v?,
+    };
+    assert_eq!(seen, "arm");
+    assert_eq!(*mutex.lock().await, 1);
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(exits, ["exit outer: ok", "exit arm: ok"]);
+    Ok(())
+}
