@@ -115,16 +115,13 @@ pub fn context(
         );
     }
 
-    let enter_idx = find(&mut item, "enter");
-    let exit_idx = find(&mut item, "exit");
-    let cancel_idx = find(&mut item, "cancel");
+    let enter_idx = find(&mut item, "enter", &mut errors);
+    let exit_idx = find(&mut item, "exit", &mut errors);
+    let cancel_idx = find(&mut item, "cancel", &mut errors);
 
-    let enter = enter_idx.and_then(|i| {
-        let f = method(&item, i);
-        check_enter(f, &mut errors)
-    });
+    let enter = enter_idx.map(|i| check_enter(method(&item, i), &mut errors));
     let exit = match exit_idx {
-        Some(i) => check_exit(method(&item, i), &mut errors),
+        Some(i) => Some(check_exit(method(&item, i), &mut errors)),
         None => {
             errors.push(
                 item.self_ty.span(),
@@ -135,7 +132,7 @@ pub fn context(
             None
         }
     };
-    let cancel = cancel_idx.and_then(|i| check_cancel(method(&item, i), &mut errors));
+    let cancel = cancel_idx.map(|i| check_cancel(method(&item, i), &mut errors));
     match (errors.0, exit) {
         (None, Some(exit)) => Ok(ContextModel {
             item,
@@ -150,7 +147,7 @@ pub fn context(
 }
 
 /// The method playing `role`: marked `#[role]`, else named `role`. Removes the marker.
-fn find(item: &mut ItemImpl, role: &str) -> Option<usize> {
+fn find(item: &mut ItemImpl, role: &str, errors: &mut Errors) -> Option<usize> {
     let mut marked = None;
     let mut named = None;
     for (index, impl_item) in item.items.iter_mut().enumerate() {
@@ -158,6 +155,12 @@ fn find(item: &mut ItemImpl, role: &str) -> Option<usize> {
             let before = f.attrs.len();
             f.attrs.retain(|attr| !attr.path().is_ident(role));
             if f.attrs.len() != before {
+                if marked.is_some() {
+                    errors.push(
+                        f.sig.ident.span(),
+                        format!("a second method marked `#[{role}]`: mark exactly one"),
+                    );
+                }
                 marked.get_or_insert(index);
             } else if f.sig.ident == role {
                 named = Some(index);
@@ -205,7 +208,7 @@ fn check_async(f: &ImplItemFn, role: &str, errors: &mut Errors) {
     }
 }
 
-fn check_enter(f: &ImplItemFn, errors: &mut Errors) -> Option<Enter> {
+fn check_enter(f: &ImplItemFn, errors: &mut Errors) -> Enter {
     check_async(f, "enter", errors);
     check_receiver(f, "enter", errors);
     let extra: Vec<_> = f.sig.inputs.iter().skip(1).collect();
@@ -216,13 +219,13 @@ fn check_enter(f: &ImplItemFn, errors: &mut Errors) -> Option<Enter> {
         );
     }
     let ret = ret_of(&f.sig.output);
-    Some(Enter {
+    Enter {
         name: f.sig.ident.clone(),
         ret,
-    })
+    }
 }
 
-fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Option<Exit> {
+fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
     check_async(f, "exit", errors);
     check_receiver(f, "exit", errors);
     let params: Vec<_> = f.sig.inputs.iter().skip(1).collect();
@@ -267,14 +270,14 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Option<Exit> {
         errors.push(span, message);
         false
     };
-    Some(Exit {
+    Exit {
         name: f.sig.ident.clone(),
         ret,
         suppresses,
-    })
+    }
 }
 
-fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> Option<syn::Ident> {
+fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> syn::Ident {
     if let Some(asyncness) = f.sig.asyncness {
         errors.push(
             asyncness.span,
@@ -294,7 +297,7 @@ fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> Option<syn::Ident> {
             "`cancel` takes no arguments besides `&mut self`",
         );
     }
-    Some(f.sig.ident.clone())
+    f.sig.ident.clone()
 }
 
 fn ret_of(output: &ReturnType) -> Ret {

@@ -190,6 +190,11 @@ fn malformed_async_context_items_are_errors_that_keep_the_item() {
             "impl C { fn cancel() {} async fn exit(&mut self, o: Outcome<'_>) {} }",
             "`fn cancel(&mut self)`",
         ),
+        (
+            "",
+            "impl C { #[exit] async fn a(&mut self, o: Outcome<'_>) {} #[exit] async fn b(&mut self, o: Outcome<'_>) {} }",
+            "a second method marked `#[exit]`",
+        ),
         ("", "impl C { async fn exit }", "expected"),
         ("", "not an item", "expected"),
         ("", "", "expected"),
