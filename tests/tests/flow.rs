@@ -300,3 +300,50 @@ async fn s11_blocks_compose_inside_other_macros_blocks() -> Result<()> {
     assert_eq!(exits, ["exit outer: ok", "exit arm: ok"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn s4_return_in_let_else_and_as_the_tail_runs_exit_first() {
+    async fn let_else(log: &Log, x: Option<u32>) -> Result<u32> {
+        let v = async_with!(log.context("a") => {
+            let Some(x) = x else { return Err(TestError("none".into())); };
+            x
+        });
+        Ok(v)
+    }
+    async fn tail_return(log: &Log) -> Result<u32> {
+        async_with!(log.context("b") => {
+            log.push("body");
+            return Ok(9)
+        });
+        unreachable!("the body returned")
+    }
+    let log = Log::new();
+    assert_eq!(let_else(&log, Some(3)).await, Ok(3));
+    assert_eq!(let_else(&log, None).await, Err(TestError("none".into())));
+    assert_eq!(tail_return(&log).await, Ok(9));
+    let exits: Vec<_> = log.events().into_iter().filter(|e| e.starts_with("exit")).collect();
+    assert_eq!(exits, ["exit a: ok", "exit a: err(none)", "exit b: ok"]);
+}
+
+#[tokio::test]
+async fn s5_flow_inside_while_let_and_labelled_blocks_in_the_body_stays_inside() -> Result<()> {
+    let log = Log::new();
+    let total = async_with!(log.context("a") => {
+        let mut items = vec![Some(1), Some(2), None, Some(4)].into_iter();
+        let mut sum = 0;
+        while let Some(item) = items.next() {
+            let Some(n) = item else { continue };
+            if n == 4 { break; }
+            sum += n;
+        }
+        let bonus = 'calc: {
+            if sum > 2 { break 'calc 10; }
+            0
+        };
+        let parse = |s: &str| -> std::result::Result<u32, std::num::ParseIntError> { Ok(s.parse::<u32>()? + 1) };
+        sum + bonus + parse("1").unwrap_or(0)
+    });
+    assert_eq!(total, 15);
+    assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
+    Ok(())
+}
