@@ -1,4 +1,4 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,7 +17,7 @@ pub mod __private;
 /// A guide for Python users: how `async with`, `__aenter__`/`__aexit__`, suppression,
 /// `@asynccontextmanager`, `AsyncExitStack`, `suppress` and `TaskGroup` map to this crate,
 /// and the common protocol mistakes as the compile errors they become here.
-#[doc = include_str!("../../docs/COMING_FROM_PYTHON.md")]
+#[doc = include_str!("../docs/COMING_FROM_PYTHON.md")]
 pub mod coming_from_python {}
 
 pub use context::{AsyncContext, ExitDecision};
