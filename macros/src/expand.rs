@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Block, Expr};
+use syn::{Block, Expr, Ident};
 
 pub fn async_with(tokens: TokenStream) -> syn::Result<TokenStream> {
     let input = parse::with_input(tokens)?;
@@ -54,6 +54,11 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     let result = name("result");
     let outcome = name("outcome");
     let failed = name("failed");
+    // Bindings of the generated `match` arms: mixed-site, so no item the user has in
+    // scope (a `const v`, a unit `struct e`) can turn them into patterns.
+    let binding = |name: &str| Ident::new(name, Span::mixed_site());
+    let [v_, r_, f_, p_, j_, d_, e_] = ["v", "r", "f", "p", "j", "d", "e"].map(binding);
+    let failed_binding = binding("failed");
     let exited = name("exited");
     let decision = name("decision");
     let suppressed_value = name("suppressed");
@@ -84,12 +89,19 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     // flow's value. A body without a tail is `()` by syntax, even when it diverges on
     // every path (edition 2024 would otherwise type it `!`).
     let mut stmts = std::mem::take(&mut body.stmts);
-    let tail = match stmts.last() {
-        Some(syn::Stmt::Expr(_, None)) => match stmts.pop() {
-            Some(syn::Stmt::Expr(tail, None)) => quote!(#tail),
-            _ => unreachable!(),
-        },
-        _ => quote_spanned!(body_span=> ()),
+    let tail = match stmts.pop() {
+        // A tail that leaves (`return x`, rewritten) stays a statement: as the flow's
+        // value it would be a diverging sub-expression.
+        Some(syn::Stmt::Expr(tail, None)) if !leaves(&tail) => quote!(#tail),
+        Some(syn::Stmt::Expr(tail, None)) => {
+            stmts.push(syn::Stmt::Expr(tail, Some(Default::default())));
+            quote_spanned!(body_span=> ())
+        }
+        Some(other) => {
+            stmts.push(other);
+            quote_spanned!(body_span=> ())
+        }
+        None => quote_spanned!(body_span=> ()),
     };
 
     // Ties the return type before the body is checked, so `return e` coerces as a plain
@@ -126,12 +138,12 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         )
     };
 
-    let view = |e: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&&#private::View(#e)).__async_with_view()));
+    let view = |error: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&&#private::View(#error)).__async_with_view()));
     let probe_return = probed_returns.then(|| {
-        let view = view(quote!(e));
+        let view = view(quote!(#e_));
         quote! {
-            #ok(#flow::Return(r)) => match (&#private::Probe(r)).__async_with_split() {
-                #some(e) => #view,
+            #ok(#flow::Return(#r_)) => match (&#private::Probe(#r_)).__async_with_split() {
+                #some(#e_) => #view,
                 #none => ::async_with::Outcome::ok(),
             },
         }
@@ -139,35 +151,35 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     let probe_fail = (!sites.is_empty()).then(|| {
         let arms = sites.iter().zip(&variants).map(|(site, variant)| {
             let view = match site {
-                Site::Residual | Site::ContextError => view(quote!(#private::residual_error(f))),
+                Site::Residual | Site::ContextError => view(quote!(#private::residual_error(#f_))),
             };
-            quote!(#failures::#variant(f) => #view,)
+            quote!(#failures::#variant(#f_) => #view,)
         });
-        quote!(#ok(#flow::Fail(f)) => match f { #(#arms)* },)
+        quote!(#ok(#flow::Fail(#f_)) => match #f_ { #(#arms)* },)
     });
     let replay_fail = if sites.is_empty() {
-        quote!(match f {})
+        quote!(match #f_ {})
     } else {
         let arms = sites
             .iter()
             .zip(&variants)
             .map(|(site, variant)| match site {
                 Site::Residual => {
-                    quote!(#failures::#variant(f) => return #private::from_residual(f),)
+                    quote!(#failures::#variant(#f_) => return #private::from_residual(#f_),)
                 }
                 Site::ContextError => {
-                    quote!(#failures::#variant(f) => return #private::Fail { error: f }.leave(),)
+                    quote!(#failures::#variant(#f_) => return #private::Fail { error: #f_ }.leave(),)
                 }
             });
-        quote!(match f { #(#arms)* })
+        quote!(match #f_ { #(#arms)* })
     };
     let (replay_return, replay_return_ok) = if returns {
-        (quote!(return r), quote!(return #private::not_failed(r)))
+        (quote!(return #r_), quote!(return #private::not_failed(#r_)))
     } else {
-        (quote!(match r {}), quote!(match r {}))
+        (quote!(match #r_ {}), quote!(match #r_ {}))
     };
-    let replay_jump = jump_replay(&jumps);
-    let leave = quote_spanned!(ctx_span=> return #private::Fail { error: failed.map(::core::mem::drop) }.leave());
+    let replay_jump = jump_replay(&jumps, &j_);
+    let leave = quote_spanned!(ctx_span=> return #private::Fail { error: #failed_binding.map(::core::mem::drop) }.leave());
     let guard_new = quote_spanned!(ctx_span=> #private::guard(#ctx_expr));
     let decision_at_body = {
         let mut ident = decision.clone();
@@ -197,8 +209,8 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         #witness_decl
         let mut #guard = #guard_new;
         let #value = match #enter {
-            #ok(v) => v,
-            failed => #leave,
+            #ok(#v_) => #v_,
+            #failed_binding => #leave,
         };
         #guard.armed = true;
         let #result = {
@@ -214,7 +226,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             #private::catch_unwind(#body_future).await
         };
         let #outcome = match &#result {
-            #err(p) => #private::panicked(p),
+            #err(#p_) => #private::panicked(#p_),
             #probe_return
             #probe_fail
             #ok(_) => ::async_with::Outcome::ok(),
@@ -223,11 +235,11 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         let #exited = #exit;
         #guard.armed = false;
         let #decision = match #exited {
-            #ok(d) => d,
-            failed => {
+            #ok(#d_) => #d_,
+            #failed_binding => {
                 // S7: an exit error during a panic does not replace the panic.
-                if let #err(p) = #result {
-                    #private::resume_unwind(p)
+                if let #err(#p_) = #result {
+                    #private::resume_unwind(#p_)
                 }
                 #leave
             }
@@ -236,16 +248,16 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         // suppressed); anything else replays after exit.
         let #suppressed_value = if #failed { #suppressed } else { #none };
         match #result {
-            #err(p) => #private::resume_unwind(p),
-            #ok(#flow::Value(v)) => v,
-            #ok(#flow::ReturnOk(r)) => #replay_return_ok,
-            #ok(#flow::Jump(j)) => #replay_jump,
-            #ok(#flow::Return(r)) => match #suppressed_value {
-                #some(v) => v,
+            #err(#p_) => #private::resume_unwind(#p_),
+            #ok(#flow::Value(#v_)) => #v_,
+            #ok(#flow::ReturnOk(#r_)) => #replay_return_ok,
+            #ok(#flow::Jump(#j_)) => #replay_jump,
+            #ok(#flow::Return(#r_)) => match #suppressed_value {
+                #some(#v_) => #v_,
                 #none => #replay_return,
             },
-            #ok(#flow::Fail(f)) => match #suppressed_value {
-                #some(v) => v,
+            #ok(#flow::Fail(#f_)) => match #suppressed_value {
+                #some(#v_) => #v_,
                 #none => #replay_fail,
             },
         }
@@ -253,9 +265,14 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     syn::parse2(expanded)
 }
 
-fn jump_replay(jumps: &[Jump]) -> TokenStream {
+/// `return ..`, `break ..`, `continue ..`: expressions that never give a value.
+fn leaves(expr: &Expr) -> bool {
+    matches!(expr, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_))
+}
+
+fn jump_replay(jumps: &[Jump], j: &Ident) -> TokenStream {
     if jumps.is_empty() {
-        return quote!(match j {});
+        return quote!(match #j {});
     }
     let arms = jumps.iter().enumerate().map(|(index, jump)| {
         let keyword = if jump.is_break {
@@ -270,7 +287,7 @@ fn jump_replay(jumps: &[Jump]) -> TokenStream {
             quote!(#index => #keyword #label,)
         }
     });
-    quote!(match j { #(#arms)* })
+    quote!(match #j { #(#arms)* })
 }
 
 pub fn async_context(args: TokenStream, item: TokenStream) -> TokenStream {

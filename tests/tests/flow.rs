@@ -321,7 +321,11 @@ async fn s4_return_in_let_else_and_as_the_tail_runs_exit_first() {
     assert_eq!(let_else(&log, Some(3)).await, Ok(3));
     assert_eq!(let_else(&log, None).await, Err(TestError("none".into())));
     assert_eq!(tail_return(&log).await, Ok(9));
-    let exits: Vec<_> = log.events().into_iter().filter(|e| e.starts_with("exit")).collect();
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
     assert_eq!(exits, ["exit a: ok", "exit a: err(none)", "exit b: ok"]);
 }
 
@@ -329,9 +333,9 @@ async fn s4_return_in_let_else_and_as_the_tail_runs_exit_first() {
 async fn s5_flow_inside_while_let_and_labelled_blocks_in_the_body_stays_inside() -> Result<()> {
     let log = Log::new();
     let total = async_with!(log.context("a") => {
-        let mut items = vec![Some(1), Some(2), None, Some(4)].into_iter();
+        let mut items = vec![Some(4), None, Some(2), Some(1)];
         let mut sum = 0;
-        while let Some(item) = items.next() {
+        while let Some(item) = items.pop() {
             let Some(n) = item else { continue };
             if n == 4 { break; }
             sum += n;
