@@ -94,9 +94,11 @@ where
 /// closes it when the block ends, with the block's outcome, and suppresses the block's
 /// failure when the exits leave none — so its blocks have type `()` or `Option<_>`.
 ///
-/// The value a context's enter produces is dropped right after enter: the stack keeps
-/// the context, not its value. A context whose value must stay alive (a lock guard)
-/// belongs in `async_with!` itself. Errors are boxed ([`BoxError`]); the stack and the
+/// [`enter_context`](ExitStack::enter_context) drops the value the context's enter
+/// produced right away: the stack keeps the context, not its value.
+/// [`enter_value`](ExitStack::enter_value) returns the value instead, for owned contexts
+/// whose value does not borrow them. A value that borrows its context (a guard) cannot
+/// outlive the call; such contexts belong in `async_with!` itself. Errors are boxed ([`BoxError`]); the stack and the
 /// futures of blocks that hold it are not `Send`.
 ///
 /// ```
@@ -197,6 +199,39 @@ impl<'s> ExitStack<'s> {
         }
         self.entries.push(Box::new(ContextEntry(context)));
         Ok(())
+    }
+
+    /// Like [`enter_context`](ExitStack::enter_context), for an owned (`'static`) context
+    /// whose value does not borrow it — a connection handed out by a
+    /// [`generator`](crate::generator), an owned token: returns the value, as Python's `enter_async_context` does. (Rust cannot yet say
+    /// "the value does not borrow the context" for contexts with lifetimes; those go
+    /// through `enter_context`.)
+    ///
+    /// ```
+    /// use async_with::{generator, ExitStack, Handoff};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut stack = ExitStack::new();
+    /// let mut names = Vec::new();
+    /// for n in 0..3 {
+    ///     let conn = generator(move |h: Handoff<String>| async move {
+    ///         Ok::<_, std::io::Error>(h.give(format!("connection {n}")).await.propagate())
+    ///     });
+    ///     names.push(stack.enter_value(conn).await?);
+    /// }
+    /// assert_eq!(names, ["connection 0", "connection 1", "connection 2"]);
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn enter_value<C, V>(&mut self, mut context: C) -> Result<V, BoxError>
+    where
+        C: for<'a> AsyncContext<Value<'a> = V> + 'static,
+        C::Error: Into<BoxError>,
+    {
+        let value = context.enter().await.map_err(Into::into)?;
+        self.entries.push(Box::new(ContextEntry(context)));
+        Ok(value)
     }
 
     /// Pushes an async callback that runs, with the outcome it is left, when the stack

@@ -208,3 +208,34 @@ async fn features_compose_an_exit_stack_of_contexts_inside_a_task_group_block()
     assert_eq!(*lock.lock().await, 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn enter_value_hands_out_owned_values_and_pushes_only_after_a_successful_enter() {
+    use async_with::{Handoff, generator};
+    let log = Log::new();
+    let conn = |n: u32, fails: bool| {
+        let log = log.clone();
+        generator(move |h: Handoff<u32>| async move {
+            if fails {
+                return Err(TestError(format!("connect {n} failed")));
+            }
+            let ended = h.give(n * 10).await;
+            log.push(format!("close {n} after {ended}"));
+            Ok(ended.propagate())
+        })
+    };
+    let mut stack = ExitStack::new();
+    assert_eq!(stack.enter_value(conn(1, false)).await.unwrap(), 10);
+    assert_eq!(
+        stack
+            .enter_value(conn(2, true))
+            .await
+            .unwrap_err()
+            .to_string(),
+        "connect 2 failed"
+    );
+    assert_eq!(stack.enter_value(conn(3, false)).await.unwrap(), 30);
+    assert_eq!(stack.len(), 2);
+    stack.close().await.unwrap();
+    assert_eq!(log.events(), ["close 3 after ok", "close 1 after ok"]);
+}
