@@ -23,7 +23,9 @@ use std::task::{Context, Poll};
 /// The teardown sees an owned summary of the block's outcome ([`Ended`]); to decide by
 /// the failure's type (suppress only some errors), inspect the real [`Outcome`] with
 /// [`Handoff::give_with`]. Dropped mid-block (cancelled), the function's future is
-/// dropped: destructors of its locals run, its async teardown does not.
+/// dropped: destructors of its locals run, its async teardown does not. The function's
+/// future must be `Send` (so the context can be used in spawned tasks), and the value
+/// owned (`V: Send + 'static`).
 ///
 /// ```
 /// use async_with::{async_with, generator, Generator, Handoff};
