@@ -78,9 +78,40 @@ pub trait AsyncContext {
     /// Release the resource, knowing how the body ended.
     ///
     /// An error returned here leaves the enclosing function, also after a body failure
-    /// (which this exit saw in `outcome`). To keep the body's error, put it into your own
-    /// error from `outcome`. During a panic an error from `exit` is dropped and the panic
-    /// goes on.
+    /// (which this exit saw in `outcome`: Python's rule). To keep the body's error, put it
+    /// into your own error from `outcome`. During a panic an error from `exit` is dropped
+    /// and the panic goes on.
+    ///
+    /// ```
+    /// use async_with::{async_context, async_with, Outcome};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Body(String), Close { during: Option<String> } }
+    /// # impl std::fmt::Display for Error {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// # }
+    /// # impl std::error::Error for Error {}
+    ///
+    /// struct Flaky;
+    ///
+    /// #[async_context]
+    /// impl Flaky {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
+    ///         // Closing failed: report that, and what the body failed with, if it did.
+    ///         let during = outcome.is_err().then(|| outcome.to_string());
+    ///         Err(Error::Close { during })
+    ///     }
+    /// }
+    ///
+    /// async fn run() -> Result<(), Error> {
+    ///     async_with!(Flaky => { Err(Error::Body("bad row".into()))?; });
+    ///     Ok(())
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let error = run().await.unwrap_err();
+    /// assert!(matches!(error, Error::Close { during: Some(ref e) } if e.contains("bad row")));
+    /// # });
+    /// ```
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error>;
 
     /// Runs, synchronously, when the block's future is dropped after `enter` succeeded and
