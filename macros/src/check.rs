@@ -50,7 +50,16 @@ struct Errors(Option<syn::Error>);
 
 impl Errors {
     fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        let error = syn::Error::new(span, message);
+        self.add(syn::Error::new(span, message));
+    }
+
+    /// An error on every token of `tokens` (a whole type or parameter list, not just its
+    /// first token).
+    fn push_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.add(syn::Error::new_spanned(tokens, message));
+    }
+
+    fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(errors) => errors.combine(error),
             None => self.0 = Some(error),
@@ -101,16 +110,16 @@ pub fn context(
         Ok(None) => false,
         Ok(Some(arg)) if arg == "spawn_exit_on_cancel" => true,
         _ => {
-            errors.push(
-                args.span(),
+            errors.push_spanned(
+                &args,
                 "unknown argument: `#[async_context]` on an impl block takes no arguments, or `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled)",
             );
             false
         }
     };
     if let Some((path, _)) = &item.trait_ {
-        errors.push(
-            path.span(),
+        errors.push_spanned(
+            path,
             "`#[async_context]` goes on an inherent impl block (`impl MyType { .. }`), not on a trait impl",
         );
     }
@@ -123,8 +132,8 @@ pub fn context(
     let exit = match exit_idx {
         Some(i) => Some(check_exit(method(&item, i), &mut errors)),
         None => {
-            errors.push(
-                item.self_ty.span(),
+            errors.push_spanned(
+                &item.self_ty,
                 format!(
                     "missing: `exit`; without it the resource would never be cleaned up: add `{EXIT_SIGNATURE}` ({EXIT_RETURNS}) to this impl block, or mark another async method `#[exit]`"
                 ),
@@ -212,9 +221,9 @@ fn check_enter(f: &ImplItemFn, errors: &mut Errors) -> Enter {
     check_async(f, "enter", errors);
     check_receiver(f, "enter", errors);
     let extra: Vec<_> = f.sig.inputs.iter().skip(1).collect();
-    if let Some(first) = extra.first() {
-        errors.push(
-            first.span(),
+    if !extra.is_empty() {
+        errors.push_spanned(
+            quote::quote!(#(#extra),*),
             "`enter` takes no arguments besides `self`: pass them when building the context (`Connection::new(addr)`), then `async_with!(conn as c => ..)`",
         );
     }
@@ -236,17 +245,17 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
         ),
         [FnArg::Typed(arg)] => {
             if !is_outcome(&arg.ty) {
-                errors.push(
-                    arg.ty.span(),
+                errors.push_spanned(
+                    &arg.ty,
                     format!("`exit`'s parameter must be `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`"),
                 );
             }
         }
-        [_, extra, ..] => errors.push(
-            extra.span(),
+        [other] => errors.push(other.span(), format!("expected `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`")),
+        [_, extra @ ..] => errors.push_spanned(
+            quote::quote!(#(#extra),*),
             format!("`exit` takes only `self` and the outcome: `{EXIT_SIGNATURE}`; pass other values when building the context"),
         ),
-        [other] => errors.push(other.span(), format!("expected `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`")),
     }
     let ret = ret_of(&f.sig.output);
     let decision = ret.ok_type();
@@ -263,11 +272,7 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
                 decision.to_token_stream()
             )
         };
-        let span = match &f.sig.output {
-            ReturnType::Type(_, ty) => ty.span(),
-            ReturnType::Default => f.sig.ident.span(),
-        };
-        errors.push(span, message);
+        errors.push_spanned(decision, message);
         false
     };
     Exit {
@@ -292,8 +297,9 @@ fn check_cancel(f: &ImplItemFn, errors: &mut Errors) -> syn::Ident {
         ),
     }
     if f.sig.inputs.len() > 1 {
-        errors.push(
-            f.sig.inputs[1].span(),
+        let extra = f.sig.inputs.iter().skip(1);
+        errors.push_spanned(
+            quote::quote!(#(#extra),*),
             "`cancel` takes no arguments besides `&mut self`",
         );
     }
