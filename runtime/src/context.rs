@@ -115,8 +115,31 @@ pub trait AsyncContext {
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error>;
 
     /// Runs, synchronously, when the block's future is dropped after `enter` succeeded and
-    /// before `exit` finished (a timeout, a lost `select!` branch, an aborted task). The
-    /// bound value has been dropped already. Does nothing by default.
+    /// before `exit` finished (a timeout, a lost `select!` branch, an aborted task) — also
+    /// when `exit` itself panics. The bound value has been dropped already. Does nothing by
+    /// default.
+    ///
+    /// ```
+    /// use async_with::{async_context, async_with, Outcome};
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// struct Lease<'a> { released: &'a AtomicBool }
+    ///
+    /// #[async_context]
+    /// impl Lease<'_> {
+    ///     async fn exit(&mut self, _outcome: Outcome<'_>) { self.released.store(true, Ordering::SeqCst) }
+    ///     fn cancel(&mut self) { self.released.store(true, Ordering::SeqCst) }
+    /// }
+    ///
+    /// let released = AtomicBool::new(false);
+    /// let mut block = Box::pin(async {
+    ///     async_with!(Lease { released: &released } => { std::future::pending::<()>().await });
+    /// });
+    /// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// assert!(block.as_mut().poll(&mut cx).is_pending()); // entered, waiting in the body
+    /// drop(block);                                        // cancelled
+    /// assert!(released.load(Ordering::SeqCst));
+    /// ```
     fn cancel(&mut self) {}
 }
 

@@ -97,3 +97,26 @@ async fn s7_nested_contexts_all_see_the_panic_innermost_first() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_panic_in_exit_runs_the_cancel_hook_once_then_goes_on() {
+    use async_with::{Outcome, async_context};
+    struct PanickyExit(Log);
+    #[async_context]
+    impl PanickyExit {
+        async fn exit(&mut self, _outcome: Outcome<'_>) {
+            self.0.push("exit");
+            panic!("exit failed hard");
+        }
+        fn cancel(&mut self) {
+            self.0.push("cancel");
+        }
+    }
+    let log = Log::new();
+    let result = catch(async {
+        async_with!(PanickyExit(log.clone()) => { log.push("body"); });
+    })
+    .await;
+    assert_eq!(result, Err("exit failed hard".to_string()));
+    assert_eq!(log.events(), ["body", "exit", "cancel"]);
+}
