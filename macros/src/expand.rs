@@ -138,7 +138,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         )
     };
 
-    let view = |error: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&&#private::View(#error)).__async_with_view()));
+    let view = |error: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&#private::View(#error)).__async_with_view()));
     let probe_return = probed_returns.then(|| {
         let view = view(quote!(#e_));
         quote! {
@@ -198,7 +198,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         quote! {
             use #private::{
                 #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
-                ViewDisplay as _, ViewError as _, ViewOpaque as _, ViewStatic as _,
+                ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
             };
         }
     });

@@ -61,7 +61,6 @@ enum Repr<'a> {
 #[derive(Clone, Copy)]
 pub enum Failure<'a> {
     Static(&'a (dyn Error + Send + Sync + 'static)),
-    Error(&'a (dyn Error + Send + Sync + 'a)),
     DebugDisplay(&'a (dyn DebugDisplay + Send + Sync + 'a)),
     Debug(&'a (dyn fmt::Debug + Send + Sync + 'a)),
     Display(&'a (dyn fmt::Display + Send + Sync + 'a)),
@@ -203,7 +202,6 @@ impl<'a> Outcome<'a> {
     pub fn error(&self) -> Option<&(dyn Error + 'a)> {
         match self.repr {
             Repr::Failed(Failure::Static(e)) => Some(e),
-            Repr::Failed(Failure::Error(e)) => Some(e),
             _ => None,
         }
     }
@@ -262,7 +260,6 @@ impl fmt::Debug for Outcome<'_> {
                 f.write_str("Failed(")?;
                 match failure {
                     Failure::Static(e) => fmt::Debug::fmt(e, f)?,
-                    Failure::Error(e) => fmt::Debug::fmt(e, f)?,
                     Failure::DebugDisplay(e) => fmt::Debug::fmt(e.as_debug(), f)?,
                     Failure::Debug(e) => fmt::Debug::fmt(e, f)?,
                     Failure::Display(e) => fmt::Display::fmt(e, f)?,
@@ -285,7 +282,6 @@ impl fmt::Display for Outcome<'_> {
             Repr::Panicked(None) => f.write_str("panicked"),
             Repr::Failed(failure) => match failure {
                 Failure::Static(e) => fmt::Display::fmt(e, f),
-                Failure::Error(e) => fmt::Display::fmt(e, f),
                 Failure::DebugDisplay(e) => fmt::Display::fmt(e.as_display(), f),
                 Failure::Debug(e) => fmt::Debug::fmt(e, f),
                 Failure::Display(e) => fmt::Display::fmt(e, f),

@@ -391,15 +391,16 @@ impl<'a, T> ProbeOther<'a> for &Probe<'a, T> {
     }
 }
 
-// ---- How much of a failure can be seen. Receiver: `&&&&&&&View(e)`; the impl on the
-// most references wins.
+// ---- How much of a failure can be seen. Receiver: `&&&&&&View(e)`; the impl on the
+// most references wins. (An `Error` type that is not `'static` would pick the `Static`
+// level anyway — method lookup does not see lifetimes — so there is no level for it.)
 
 pub struct View<'a, E>(pub &'a E);
 
 pub trait ViewBoxed<'a> {
     fn __async_with_view(&self) -> Failure<'a>;
 }
-impl<'a> ViewBoxed<'a> for &&&&&&View<'a, Box<dyn Error + Send + Sync>> {
+impl<'a> ViewBoxed<'a> for &&&&&View<'a, Box<dyn Error + Send + Sync>> {
     fn __async_with_view(&self) -> Failure<'a> {
         Failure::Static(&**self.0)
     }
@@ -408,18 +409,9 @@ impl<'a> ViewBoxed<'a> for &&&&&&View<'a, Box<dyn Error + Send + Sync>> {
 pub trait ViewStatic<'a> {
     fn __async_with_view(&self) -> Failure<'a>;
 }
-impl<'a, E: Error + Send + Sync + 'static> ViewStatic<'a> for &&&&&View<'a, E> {
+impl<'a, E: Error + Send + Sync + 'static> ViewStatic<'a> for &&&&View<'a, E> {
     fn __async_with_view(&self) -> Failure<'a> {
         Failure::Static(self.0)
-    }
-}
-
-pub trait ViewError<'a> {
-    fn __async_with_view(&self) -> Failure<'a>;
-}
-impl<'a, E: Error + Send + Sync + 'a> ViewError<'a> for &&&&View<'a, E> {
-    fn __async_with_view(&self) -> Failure<'a> {
-        Failure::Error(self.0)
     }
 }
 
