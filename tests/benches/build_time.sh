@@ -90,17 +90,20 @@ export CARGO_TARGET_DIR="$out/target" CARGO_INCREMENTAL=0
 for c in with_macro by_hand; do
     (cd "$out/$c" && cargo build -q 2>/dev/null)  # dependencies, and a warm-up
 done
-for c in with_macro by_hand; do
-    for _ in $(seq 1 "$rounds"); do
+# Interleaved, so that drift in the machine's speed hits both crates alike; the median
+# of the rounds is reported.
+for _ in $(seq 1 "$rounds"); do
+    for c in with_macro by_hand; do
         touch "$out/$c/src/lib.rs"
         start=$(date +%s%N)
         (cd "$out/$c" && cargo build -q)
         end=$(date +%s%N)
         echo "$c $(( (end - start) / 1000000 ))"
     done
-done | awk '
-    { s = $2 / 1000; sum[$1] += s; n[$1]++; printf "%-10s %6.2f s\n", $1, s }
+done | sort -k1,1 -k2,2n | awk '
+    { s = $2 / 1000; t[$1, ++n[$1]] = s; printf "%-10s %6.2f s\n", $1, s }
+    function median(c) { k = n[c]; return k % 2 ? t[c, (k + 1) / 2] : (t[c, k / 2] + t[c, k / 2 + 1]) / 2 }
     END {
-        m = sum["with_macro"] / n["with_macro"]; h = sum["by_hand"] / n["by_hand"]
-        printf "mean: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
+        m = median("with_macro"); h = median("by_hand")
+        printf "median: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
     }'
