@@ -12,14 +12,17 @@ use syn::{Block, Expr, Ident};
 pub fn async_with(tokens: TokenStream) -> syn::Result<TokenStream> {
     let input = parse::with_input(tokens)?;
     let mut counter = 0;
-    let expr = with_layers(input, &mut counter)?;
-    Ok(quote!(#expr))
+    with_layers(input, &mut counter)
 }
 
 /// `a as x, b as y => body` is `a as x => { b as y => body }`: exactly nested (S10). The
 /// inner layer is expanded first and then rewritten as the outer layer's body, so that
 /// b's failures (its expression's `?`, its enter, its exit) leave through a's exit.
-pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<Expr> {
+///
+/// Returns tokens: they are parsed back into syntax only where an outer layer has to
+/// rewrite them (a proc macro runs unoptimised in most builds, and parsing the whole
+/// expansion again is a large part of its time).
+pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<TokenStream> {
     let WithInput { mut contexts, body } = input;
     let outer = contexts.remove(0);
     let body = if contexts.is_empty() {
@@ -27,13 +30,13 @@ pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<Expr> {
     } else {
         let span = parse::block_span(&body);
         let inner = with_layers(WithInput { contexts, body }, counter)?;
-        syn::parse_quote_spanned!(span=> { #inner })
+        syn::parse2(quote_spanned!(span=> { #inner }))?
     };
     layer(outer, body, counter)
 }
 
 /// One context around one body.
-fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Result<Expr> {
+fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Result<TokenStream> {
     let id = *counter;
     *counter += 1;
     // Generated locals: invisible to the user's code (mixed-site hygiene), but located at
@@ -262,7 +265,7 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
             },
         }
     }};
-    syn::parse2(expanded)
+    Ok(expanded)
 }
 
 /// `return ..`, `break ..`, `continue ..`: expressions that never give a value.

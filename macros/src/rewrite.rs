@@ -180,13 +180,13 @@ impl<'a> Rewriter<'a> {
         if !is_async_with(mac) {
             return None;
         }
-        let expanded = crate::parse::with_input(mac.tokens.clone())
+        let mut expr: Expr = crate::parse::with_input(mac.tokens.clone())
             .and_then(|input| crate::expand::with_layers(input, self.counter))
+            .and_then(syn::parse2)
             .unwrap_or_else(|error| {
                 let tokens = error.into_compile_error();
                 syn::parse_quote!({ #tokens })
             });
-        let mut expr = expanded;
         self.visit_expr_mut(&mut expr);
         Some(expr)
     }
