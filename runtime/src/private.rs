@@ -12,8 +12,8 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::pin::Pin;
 
-pub use core;
 pub use std::panic::resume_unwind;
+
 /// Spawns a cancelled block's exit (`#[async_context(spawn_exit_on_cancel)]`); the
 /// future's type is concrete at the call, so its `Send`-ness is checked there.
 #[cfg(feature = "tokio")]
@@ -26,8 +26,8 @@ pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
 /// borrow of `context` disjoint from `armed`.
 ///
 /// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
-/// taken in [`guard`]), so a value that is not a context is reported once, at [`guard`],
-/// instead of at every use of the guard's type.
+/// taken in [`guard`]), so a value that is not a context is reported at [`guard`] rather
+/// than at every use of the guard's type (enter's `.await` still adds a second report).
 pub struct Guard<C> {
     pub context: C,
     pub armed: bool,
@@ -70,7 +70,7 @@ pub enum AsyncWithBodyFlow<V, R, J, F> {
 }
 
 /// Ties `R` to the enclosing function's return type before the body is checked, so
-/// `return e` coerces as a plain `return` would and `?` converts with `From`.
+/// `return e` coerces as a plain `return` would (`&String` into `&str`, ..).
 pub struct Witness<R>(PhantomData<fn() -> R>);
 
 impl<R> Default for Witness<R> {
