@@ -330,6 +330,33 @@ impl Model<'_> {
     }
 }
 
+/// The generated program as a reader would want it: per iteration, what each context
+/// and step does (only what differs from "enters, exits, finishes").
+fn listing(plan: &Plan) -> String {
+    let mut out = String::new();
+    for i in 0..OUTER {
+        for j in 0..INNER {
+            let mut parts = Vec::new();
+            for c in [Ctx::A, Ctx::B, Ctx::C, Ctx::D] {
+                let b = plan.ctx(c, i, j);
+                if b != Behaviour::default() && (j == 0 || matches!(c, Ctx::D)) {
+                    parts.push(format!("{}: {b:?}", name(c)));
+                }
+            }
+            for s in [Slot::S1, Slot::S2, Slot::S3, Slot::S4] {
+                let a = plan.act(s, i, j);
+                if a != Action::Finish && (j == 0 || matches!(s, Slot::S3)) {
+                    parts.push(format!("{}: {a:?}", slot_name(s)));
+                }
+            }
+            if !parts.is_empty() {
+                out += &format!("  i={i} j={j}: {}\n", parts.join(", "));
+            }
+        }
+    }
+    out
+}
+
 fn run_program(plan: &Plan) -> (Vec<String>, Result<Result<u32, String>, String>) {
     let log: Log = Arc::default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -406,8 +433,8 @@ fn the_expansion_agrees_with_the_model_of_the_spec() {
             log: Vec::new(),
         }
         .run();
-        prop_assert_eq!(&log, &expected_log);
-        prop_assert_eq!(&result, &expected_result);
+        prop_assert_eq!(&log, &expected_log, "program:\n{}", listing(&plan));
+        prop_assert_eq!(&result, &expected_result, "program:\n{}", listing(&plan));
         Ok(())
     });
     let _ = std::panic::take_hook();
