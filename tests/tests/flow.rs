@@ -351,3 +351,32 @@ async fn s5_flow_inside_while_let_and_labelled_blocks_in_the_body_stays_inside()
     assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn s4_return_works_with_impl_trait_and_generic_return_types() {
+    async fn shown(log: &Log, early: bool) -> impl std::fmt::Display {
+        async_with!(log.context("a").into_infallible() => {
+            if early { return 5; }
+        });
+        6
+    }
+    async fn generic<E: From<TestError>>(log: &Log) -> std::result::Result<u8, E> {
+        async_with!(log.context("b") => {
+            fail("generic")?;
+        });
+        Ok(1)
+    }
+    let log = Log::new();
+    assert_eq!(shown(&log, true).await.to_string(), "5");
+    assert_eq!(shown(&log, false).await.to_string(), "6");
+    assert_eq!(
+        generic::<TestError>(&log).await,
+        Err(TestError("generic".into()))
+    );
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(exits, ["exit a: ok", "exit a: ok", "exit b: err(generic)"]);
+}
