@@ -3,7 +3,7 @@
 use crate::check::{ContextModel, Enter, Ret};
 use crate::parse::{self, ContextItem, WithInput};
 use crate::rewrite::{self, Jump, Rewriter, Site};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -182,7 +182,12 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         (quote!(match #r_ {}), quote!(match #r_ {}))
     };
     let replay_jump = jump_replay(&jumps, &j_);
-    let leave = quote_spanned!(ctx_span=> return #private::Fail { error: #failed_binding.map(::core::mem::drop) }.leave());
+    let (first, last) = span_range(ctx_expr);
+    let leave = stretch(
+        quote!(return #private::Fail { error: #failed_binding.map(::core::mem::drop) }.leave()),
+        first,
+        last,
+    );
     let guard_new = quote_spanned!(ctx_span=> #private::guard(#ctx_expr));
     let decision_at_body = {
         let mut ident = decision.clone();
@@ -191,9 +196,19 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
     };
     let suppressed =
         quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
-    let enter =
-        quote_spanned!(ctx_span=> ::async_with::AsyncContext::enter(&mut #guard.context).await);
-    let exit = quote_spanned!(ctx_span=> ::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await);
+    // Enter and exit cover the same source range as the context expression, so that
+    // rustc reports "not an async context" once for all of them (it drops a repeat of an
+    // error at the same span).
+    let enter = stretch(
+        quote!(::async_with::AsyncContext::enter(&mut #guard.context).await),
+        first,
+        last,
+    );
+    let exit = stretch(
+        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await),
+        first,
+        last,
+    );
 
     // The traits behind the failure views, in scope only where a view is taken.
     let view_imports = (probed_returns || !sites.is_empty()).then(|| {
@@ -266,6 +281,41 @@ fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Res
         }
     }};
     Ok(expanded)
+}
+
+/// The spans of an expression's first and last tokens.
+fn span_range(expr: &Expr) -> (Span, Span) {
+    let mut tokens = quote!(#expr).into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    (first, last)
+}
+
+/// Locates `tokens` so that every expression in them that spans them all — and every
+/// parenthesized argument list's contents — runs from `first` to `last`: each token at
+/// `first`, the last one at each nesting level at `last`. Hygiene is kept.
+fn stretch(tokens: TokenStream, first: Span, last: Span) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let count = tokens.len();
+    tokens
+        .into_iter()
+        .enumerate()
+        .map(|(index, token)| {
+            let at = if index + 1 == count { last } else { first };
+            match token {
+                TokenTree::Group(group) => {
+                    let mut new =
+                        Group::new(group.delimiter(), stretch(group.stream(), first, last));
+                    new.set_span(group.span().located_at(at));
+                    TokenTree::Group(new)
+                }
+                mut other => {
+                    other.set_span(other.span().located_at(at));
+                    other
+                }
+            }
+        })
+        .collect()
 }
 
 /// `return ..`, `break ..`, `continue ..`: expressions that never give a value.
