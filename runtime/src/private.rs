@@ -94,14 +94,6 @@ impl<R> Witness<R> {
     pub fn ret(&self, value: R) -> R {
         value
     }
-
-    #[inline(always)]
-    pub fn from_residual<Res>(&self, residual: Res) -> R
-    where
-        R: FromResidual<Res>,
-    {
-        R::from_residual(residual)
-    }
 }
 
 /// Stable stand-in for `Try::branch`.

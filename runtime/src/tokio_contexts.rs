@@ -402,11 +402,12 @@ impl<C: SpawnExit> AsyncContext for SpawnExitOnCancel<C> {
         }
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<C::Decision, C::Error> {
-        match &mut self.context {
-            Some(context) => context.exit(outcome).await,
-            None => Ok(Default::default()),
-        }
+    // The `Option<C>` context's exit: nothing to do once the context was handed away.
+    fn exit(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<C::Decision, C::Error>> {
+        self.context.exit(outcome)
     }
 
     fn cancel(&mut self) {
