@@ -1,286 +1,355 @@
-//! Model → tokens.
+//! Model → tokens: one [`Layer`] becomes one block expression.
+//!
+//! Input, with its leaves already written by the rewriter:
+//!
+//! ```text
+//! async_with!(ctx as pat => { stmts; tail })
+//! ```
+//!
+//! Output (see `docs/DESIGN.md` for why each piece is there):
+//!
+//! ```text
+//! {
+//!     enum Failures<F0, ..> { F0(F0), .. }            // only when the body can fail
+//!     let witness = witness();                         // outermost layer, only when
+//!     if false { return witness.never(); }             //   something inside returns
+//!     let mut guard = guard(ctx);
+//!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
+//!     guard.armed = true;
+//!     let result = catch(pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) })).await;
+//!     let outcome = match &result { panic / probed return / failure views / ok };
+//!     let failed = outcome.is_err();
+//!     let exited = exit(&mut guard.context, outcome).await;
+//!     guard.armed = false;
+//!     let decision = match exited { Ok(d) => d, failed => { resume a panic; LEAVE } };
+//!     let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
+//!     match result { replay: value / panic / return / jump / failure, each via its LEAVE }
+//! }
+//! ```
 
-use crate::check::{ContextModel, Enter, Ret};
-use crate::parse::{self, ContextItem, WithInput};
-use crate::rewrite::{self, Jump, Rewriter, Site};
+use crate::model::{Body, Layer, binding, variant};
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
+use syn::Expr;
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
-use syn::{Block, Expr, Ident};
 
-pub fn async_with(tokens: TokenStream) -> syn::Result<TokenStream> {
-    let input = parse::with_input(tokens)?;
-    let mut counter = 0;
-    with_layers(input, &mut counter)
-}
-
-/// `a as x, b as y => body` is `a as x => { b as y => body }`: exactly nested (S10). The
-/// inner layer is expanded first and then rewritten as the outer layer's body, so that
-/// b's failures (its expression's `?`, its enter, its exit) leave through a's exit.
-///
-/// Returns tokens: they are parsed back into syntax only where an outer layer has to
-/// rewrite them (a proc macro runs unoptimised in most builds, and parsing the whole
-/// expansion again is a large part of its time).
-pub fn with_layers(input: WithInput, counter: &mut usize) -> syn::Result<TokenStream> {
-    let WithInput { mut contexts, body } = input;
-    let outer = contexts.remove(0);
-    let body = if contexts.is_empty() {
-        body
-    } else {
-        let span = parse::block_span(&body);
-        let inner = with_layers(WithInput { contexts, body }, counter)?;
-        syn::parse2(quote_spanned!(span=> { #inner }))?
-    };
-    layer(outer, body, counter)
-}
-
-/// One context around one body.
-fn layer(context: ContextItem, mut body: Block, counter: &mut usize) -> syn::Result<TokenStream> {
-    let id = *counter;
-    *counter += 1;
-    // Generated locals: invisible to the user's code (mixed-site hygiene), but located at
-    // the context expression, so that a type error about the context is reported there,
-    // once.
-    let ctx_span = context.expr.span();
-    let name = |what: &str| {
-        let mut ident = format_ident!("__async_with_{}{}", what, id);
-        ident.set_span(Span::mixed_site().located_at(ctx_span));
-        ident
-    };
-    let witness = name("witness");
-    let failures = name("Failures");
-    let guard = name("guard");
-    let value = name("value");
-    let keep = name("keep");
-    let body_future = name("body");
-    let result = name("result");
-    let outcome = name("outcome");
-    let failed = name("failed");
-    // Bindings of the generated `match` arms: mixed-site, so no item the user has in
-    // scope (a `const v`, a unit `struct e`) can turn them into patterns.
-    let binding = |name: &str| Ident::new(name, Span::mixed_site());
-    let [v_, r_, f_, p_, j_, d_, e_] = ["v", "r", "f", "p", "j", "d", "e"].map(binding);
-    let failed_binding = binding("failed");
-    let exited = name("exited");
-    let decision = name("decision");
-    let suppressed_value = name("suppressed");
-
-    let mut rewriter = Rewriter::new(&witness, &failures, counter);
-    rewriter.visit_block_mut(&mut body);
-    if let Some(error) = rewriter.errors.take() {
-        return Err(error);
-    }
-    let returns = rewriter.returns;
-    let probed_returns = rewriter.probed_returns;
-    let jumps = std::mem::take(&mut rewriter.jumps);
-    let sites = std::mem::take(&mut rewriter.sites);
-
+/// The block expression for `layer` and the layers inside it.
+pub fn layer(layer: &Layer) -> TokenStream {
     let private = quote!(::async_with::__private);
-    let flow = quote!(#private::AsyncWithBodyFlow);
-    let ok = quote!(::core::result::Result::Ok);
-    let err = quote!(::core::result::Result::Err);
-    let some = quote!(::core::option::Option::Some);
-    let none = quote!(::core::option::Option::None);
-    let ctx_expr = &context.expr;
-    let body_span = parse::block_span(&body);
-
-    // S14/S15: the value lives in the body's future until the body ends, whatever the
-    // pattern binds (`_` included).
-    let bind = context.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
-    // The body's statements go into the async block as they are; its tail becomes the
-    // flow's value. A body without a tail is `()` by syntax, even when it diverges on
-    // every path (edition 2024 would otherwise type it `!`).
-    let mut stmts = std::mem::take(&mut body.stmts);
-    let tail = match stmts.pop() {
-        // A tail that leaves (`return x`, rewritten) stays a statement: as the flow's
-        // value it would be a diverging sub-expression.
-        Some(syn::Stmt::Expr(tail, None)) if !leaves(&tail) => quote!(#tail),
-        Some(syn::Stmt::Expr(tail, None)) => {
-            stmts.push(syn::Stmt::Expr(tail, Some(Default::default())));
-            quote_spanned!(body_span=> ())
-        }
-        Some(other) => {
-            stmts.push(other);
-            quote_spanned!(body_span=> ())
-        }
-        None => quote_spanned!(body_span=> ()),
-    };
-
-    // Ties the return type before the body is checked, so `return e` coerces as a plain
-    // `return` would. Only emitted when the body returns.
-    let witness_decl = returns.then(|| {
+    let failures_decl = failures_decl(layer);
+    let witness_decl = layer.declares_witness.then(|| {
+        let witness = &layer.names.witness;
         quote! {
-            let #witness = #private::Witness::new();
+            let #witness = #private::witness();
             if false {
                 return #witness.never();
             }
         }
     });
-    let infallible = quote!(::core::convert::Infallible);
-    let r_type = if returns {
-        quote!(_)
-    } else {
-        infallible.clone()
-    };
-    let j_type = if jumps.is_empty() {
-        infallible.clone()
-    } else {
-        quote!(usize)
-    };
-    // One variant per failure site, each holding the error with its own type, so exit
-    // sees it as it was (S3) and no type needs to be known before the body is checked.
-    let variants: Vec<_> = (0..sites.len()).map(rewrite::variant).collect();
-    let (failures_decl, f_type) = if sites.is_empty() {
-        (None, infallible.clone())
-    } else {
-        let underscores = variants.iter().map(|_| quote!(_));
-        (
-            Some(quote!(enum #failures<#(#variants),*> { #(#variants(#variants)),* })),
-            quote!(#failures<#(#underscores),*>),
-        )
-    };
+    let leave_trait = layer
+        .outermost
+        .then(|| quote!(use #private::LeaveWithError as _;));
+    let view_imports = view_imports(layer);
+    let enter = enter(layer);
+    let body = body(layer);
+    let outcome = outcome(layer);
+    let exit = exit(layer);
+    let replay = replay(layer);
+    quote! {{
+        #leave_trait
+        #view_imports
+        #failures_decl
+        #witness_decl
+        #enter
+        #body
+        #outcome
+        #exit
+        #replay
+    }}
+}
 
-    let view = |error: TokenStream| quote!(::async_with::Outcome::__failure((&&&&&&#private::View(#error)).__async_with_view()));
-    let probe_return = probed_returns.then(|| {
-        let view = view(quote!(#e_));
-        quote! {
-            #ok(#flow::Return(#r_)) => match (&#private::Probe(#r_)).__async_with_split() {
-                #some(#e_) => #view,
-                #none => ::async_with::Outcome::ok(),
-            },
-        }
-    });
-    let probe_fail = (!sites.is_empty()).then(|| {
-        let arms = sites.iter().zip(&variants).map(|(site, variant)| {
-            let view = match site {
-                Site::Residual | Site::ContextError => view(quote!(#private::residual_error(#f_))),
-            };
-            quote!(#failures::#variant(#f_) => #view,)
-        });
-        quote!(#ok(#flow::Fail(#f_)) => match #f_ { #(#arms)* },)
-    });
-    let replay_fail = if sites.is_empty() {
-        quote!(match #f_ {})
-    } else {
-        let arms = sites
-            .iter()
-            .zip(&variants)
-            .map(|(site, variant)| match site {
-                Site::Residual => {
-                    quote!(#failures::#variant(#f_) => return #private::from_residual(#f_),)
-                }
-                Site::ContextError => {
-                    quote!(#failures::#variant(#f_) => return #private::Fail { error: #f_ }.leave(),)
-                }
-            });
-        quote!(match #f_ { #(#arms)* })
-    };
-    let (replay_return, replay_return_ok) = if returns {
-        (quote!(return #r_), quote!(return #private::not_failed(#r_)))
-    } else {
-        (quote!(match #r_ {}), quote!(match #r_ {}))
-    };
-    let replay_jump = jump_replay(&jumps, &j_);
-    let (first, last) = span_range(ctx_expr);
-    let leave = stretch(
-        quote!(return #private::Fail { error: #failed_binding.map(::core::mem::drop) }.leave()),
-        first,
-        last,
-    );
-    let guard_new = quote_spanned!(ctx_span=> #private::guard(#ctx_expr));
-    let decision_at_body = {
-        let mut ident = decision.clone();
-        ident.set_span(Span::mixed_site().located_at(body_span));
-        ident
-    };
-    let suppressed =
-        quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
-    // Enter and exit cover the same source range as the context expression, so that
-    // rustc reports "not an async context" once for all of them (it drops a repeat of an
-    // error at the same span).
-    let enter = stretch(
-        quote!(::async_with::AsyncContext::enter(&mut #guard.context).await),
-        first,
-        last,
-    );
-    let exit = stretch(
-        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await),
-        first,
-        last,
-    );
+/// Output: `enum Failures<F0, F1> { F0(F0), F1(F1) }`, one variant per failure site,
+/// each holding its error with its own type, so exit sees it as it was (S3) and no type
+/// needs to be known before the body is checked.
+fn failures_decl(layer: &Layer) -> Option<TokenStream> {
+    let sites = layer.exits.sites;
+    (sites > 0).then(|| {
+        let failures = &layer.names.failures;
+        let variants: Vec<_> = (0..sites).map(variant).collect();
+        quote!(enum #failures<#(#variants),*> { #(#variants(#variants)),* })
+    })
+}
 
-    // The traits behind the failure views, in scope only where a view is taken.
-    let view_imports = (probed_returns || !sites.is_empty()).then(|| {
-        let probes = probed_returns.then(|| quote!(ProbeOther as _, ProbeResult as _,));
+/// The traits behind the failure views, in scope only where a view is taken.
+fn view_imports(layer: &Layer) -> Option<TokenStream> {
+    let probed = layer.exits.probed_returns;
+    (probed || layer.exits.sites > 0).then(|| {
+        let probes = probed.then(|| quote!(ProbeOther as _, ProbeResult as _,));
         quote! {
-            use #private::{
+            use ::async_with::__private::{
                 #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
                 ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
             };
         }
-    });
-    let expanded = quote! {{
-        use #private::LeaveWithError as _;
-        #view_imports
-        #failures_decl
-        #witness_decl
+    })
+}
+
+/// Output:
+///
+/// ```text
+/// let mut guard = guard(ctx);
+/// let value = match AsyncContext::enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
+/// guard.armed = true;
+/// ```
+///
+/// The guard owns the context and runs `cancel` if the future is dropped from here until
+/// exit is done (S12). Enter and its failure path cover the context expression's range,
+/// so that rustc reports "not an async context" there, once per span.
+fn enter(layer: &Layer) -> TokenStream {
+    let names = &layer.names;
+    let (guard, value) = (&names.guard, &names.value);
+    let context = &layer.context;
+    let (first, last) = span_range(context);
+    let ctx_span = context.span();
+    let guard_new = quote_spanned!(ctx_span=> ::async_with::__private::guard(#context));
+    let call = stretch(
+        quote!(::async_with::AsyncContext::enter(&mut #guard.context).await),
+        first,
+        last,
+    );
+    let leave = stretch(layer.leaves.context_error.clone(), first, last);
+    let (ok, failed) = (binding("ok"), binding("failed"));
+    quote! {
         let mut #guard = #guard_new;
-        let #value = match #enter {
-            #ok(#v_) => #v_,
-            #failed_binding => #leave,
+        let #value = match #call {
+            ::core::result::Result::Ok(#ok) => #ok,
+            #failed => #leave,
         };
         #guard.armed = true;
+    }
+}
+
+/// Output:
+///
+/// ```text
+/// let result = {
+///     let body = pin!(async { let keep = value; let PAT = keep; stmts; Flow::Value(tail) });
+///     catch(body).await
+/// };
+/// ```
+///
+/// The value lives in the body's future until the body ends, whatever the pattern binds
+/// (S14/S15); the body's future is gone before exit is awaited.
+fn body(layer: &Layer) -> TokenStream {
+    let names = &layer.names;
+    let (value, keep, result) = (&names.value, &names.keep, &names.result);
+    let bind = layer.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
+    let (stmts, tail) = match &layer.body {
+        Body::Block { stmts, tail } => (quote!(#(#stmts)*), tail.clone()),
+        Body::Inner(inner) => (TokenStream::new(), self::layer(inner)),
+    };
+    let infallible = quote!(::core::convert::Infallible);
+    let exits = &layer.exits;
+    let r_type = if exits.returns {
+        quote!(_)
+    } else {
+        infallible.clone()
+    };
+    let j_type = if exits.jumps > 0 {
+        quote!(usize)
+    } else {
+        infallible.clone()
+    };
+    let f_type = if exits.sites > 0 {
+        let failures = &names.failures;
+        let underscores = (0..exits.sites).map(|_| quote!(_));
+        quote!(#failures<#(#underscores),*>)
+    } else {
+        infallible
+    };
+    let flow_binding = binding("flow");
+    let body = binding("body");
+    quote! {
         let #result = {
-            let #body_future = ::core::pin::pin!(async {
+            let #body = ::core::pin::pin!(async {
                 let #keep = #value;
                 #bind
-                #(#stmts)*
+                #stmts
                 // When the statements above always leave, this is never reached.
                 #[allow(unreachable_code)]
-                let flow: #flow<_, #r_type, #j_type, #f_type> = #flow::Value(#tail);
-                flow
+                let #flow_binding: ::async_with::__private::AsyncWithBodyFlow<_, #r_type, #j_type, #f_type> =
+                    ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
+                #flow_binding
             });
-            #private::catch_unwind(#body_future).await
+            ::async_with::__private::catch(#body).await
         };
+    }
+}
+
+/// Output: `let outcome = match &result { .. };` — a panic, a returned failure (probed by
+/// its type), a failure site's error (viewed by its type), or ok.
+fn outcome(layer: &Layer) -> TokenStream {
+    let names = &layer.names;
+    let (result, outcome) = (&names.result, &names.outcome);
+    let private = quote!(::async_with::__private);
+    let flow = quote!(#private::AsyncWithBodyFlow);
+    let (panic, returned, failure, error) = (
+        binding("panic"),
+        binding("returned"),
+        binding("failure"),
+        binding("error"),
+    );
+    let view = |error: TokenStream| quote!(#private::failed((&&&&&&#private::View(#error)).__async_with_view()));
+    let probe_return = layer.exits.probed_returns.then(|| {
+        let view = view(quote!(#error));
+        quote! {
+            ::core::result::Result::Ok(#flow::Return(#returned)) => {
+                match (&#private::Probe(#returned)).__async_with_split() {
+                    ::core::option::Option::Some(#error) => #view,
+                    ::core::option::Option::None => ::async_with::Outcome::ok(),
+                }
+            }
+        }
+    });
+    let probe_fail = (layer.exits.sites > 0).then(|| {
+        let failures = &names.failures;
+        let arms = (0..layer.exits.sites).map(|index| {
+            let variant = variant(index);
+            let view = view(quote!(#private::residual_error(#failure)));
+            quote!(#failures::#variant(#failure) => #view,)
+        });
+        quote!(::core::result::Result::Ok(#flow::Fail(#failure)) => match #failure { #(#arms)* },)
+    });
+    quote! {
         let #outcome = match &#result {
-            #err(#p_) => #private::panicked(#p_),
+            ::core::result::Result::Err(#panic) => #private::panicked(#panic),
             #probe_return
             #probe_fail
-            #ok(_) => ::async_with::Outcome::ok(),
+            ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
-        let #failed = #outcome.is_err();
-        let #exited = #exit;
+    }
+}
+
+/// Output:
+///
+/// ```text
+/// let failed = outcome.is_err();
+/// let exited = AsyncContext::exit(&mut guard.context, outcome).await;
+/// guard.armed = false;
+/// let decision = match exited { Ok(d) => d, failed => { if let Err(p) = result { resume_unwind(p) } LEAVE } };
+/// let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
+/// ```
+///
+/// An exit error during a panic does not replace the panic (S7). A suppressed failure
+/// gives `()`/`None`; the `SuppressTo` bound is where D10 is reported, at the body.
+fn exit(layer: &Layer) -> TokenStream {
+    let names = &layer.names;
+    let (guard, result, outcome) = (&names.guard, &names.result, &names.outcome);
+    let (failed_outcome, exited, decision, suppressed) = (
+        &names.failed_outcome,
+        &names.exited,
+        &names.decision,
+        &names.suppressed,
+    );
+    let (first, last) = span_range(&layer.context);
+    let call = stretch(
+        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await),
+        first,
+        last,
+    );
+    let leave = stretch(layer.leaves.context_error.clone(), first, last);
+    let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("panic"));
+    let body_span = layer.body_span;
+    let decision_at_body = syn::Ident::new(
+        &decision.to_string(),
+        Span::mixed_site().located_at(body_span),
+    );
+    // The path at the call site, the argument at the body: "this block has type `u32`"
+    // then points at the body's brace.
+    let private = quote!(::async_with::__private);
+    let suppress = quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
+    quote! {
+        let #failed_outcome = #outcome.is_err();
+        let #exited = #call;
         #guard.armed = false;
         let #decision = match #exited {
-            #ok(#d_) => #d_,
-            #failed_binding => {
-                // S7: an exit error during a panic does not replace the panic.
-                if let #err(#p_) = #result {
-                    #private::resume_unwind(#p_)
+            ::core::result::Result::Ok(#ok) => #ok,
+            #failed => {
+                if let ::core::result::Result::Err(#panic) = #result {
+                    ::async_with::__private::resume_unwind(#panic)
                 }
                 #leave
             }
         };
-        // S8: a suppressed failure gives `()`/`None` (a panic or an ok outcome is never
-        // suppressed); anything else replays after exit.
-        let #suppressed_value = if #failed { #suppressed } else { #none };
-        match #result {
-            #err(#p_) => #private::resume_unwind(#p_),
-            #ok(#flow::Value(#v_)) => #v_,
-            #ok(#flow::ReturnOk(#r_)) => #replay_return_ok,
-            #ok(#flow::Jump(#j_)) => #replay_jump,
-            #ok(#flow::Return(#r_)) => match #suppressed_value {
-                #some(#v_) => #v_,
-                #none => #replay_return,
-            },
-            #ok(#flow::Fail(#f_)) => match #suppressed_value {
-                #some(#v_) => #v_,
-                #none => #replay_fail,
-            },
+        let #suppressed = if #failed_outcome {
+            #suppress
+        } else {
+            ::core::option::Option::None
+        };
+    }
+}
+
+/// Output: `match result { .. }` — the body's value, or its way out taken now that exit
+/// has run: through the layer's leaves, unless the failure was suppressed.
+fn replay(layer: &Layer) -> TokenStream {
+    let names = &layer.names;
+    let (result, suppressed) = (&names.result, &names.suppressed);
+    let flow = quote!(::async_with::__private::AsyncWithBodyFlow);
+    let (value, panic, returned, jump, failure) = (
+        binding("value"),
+        binding("panic"),
+        binding("returned"),
+        binding("jump"),
+        binding("failure"),
+    );
+    let leaves = &layer.leaves;
+    let (replay_return, replay_return_ok) = match &leaves.returns {
+        Some((probed, ok)) => (probed.clone(), ok.clone()),
+        None => (quote!(match #returned {}), quote!(match #returned {})),
+    };
+    let replay_jump = match leaves.jumps.len() {
+        0 => quote!(match #jump {}),
+        count => {
+            let arms = leaves.jumps.iter().enumerate().map(|(index, leave)| {
+                if index + 1 == count {
+                    quote!(_ => #leave,)
+                } else {
+                    quote!(#index => #leave,)
+                }
+            });
+            quote!(match #jump { #(#arms)* })
         }
-    }};
-    Ok(expanded)
+    };
+    let replay_fail = if leaves.sites.is_empty() {
+        quote!(match #failure {})
+    } else {
+        let failures = &names.failures;
+        let arms = leaves.sites.iter().enumerate().map(|(index, leave)| {
+            let variant = variant(index);
+            quote!(#failures::#variant(#failure) => #leave,)
+        });
+        quote!(match #failure { #(#arms)* })
+    };
+    let suppressed_or = |replay: TokenStream| {
+        quote! {
+            match #suppressed {
+                ::core::option::Option::Some(#value) => #value,
+                ::core::option::Option::None => #replay,
+            }
+        }
+    };
+    let on_return = suppressed_or(replay_return);
+    let on_fail = suppressed_or(replay_fail);
+    quote! {
+        match #result {
+            ::core::result::Result::Err(#panic) => ::async_with::__private::resume_unwind(#panic),
+            ::core::result::Result::Ok(#flow::Value(#value)) => #value,
+            ::core::result::Result::Ok(#flow::ReturnOk(#returned)) => #replay_return_ok,
+            ::core::result::Result::Ok(#flow::Jump(#jump)) => #replay_jump,
+            ::core::result::Result::Ok(#flow::Return(#returned)) => #on_return,
+            ::core::result::Result::Ok(#flow::Fail(#failure)) => #on_fail,
+        }
+    }
 }
 
 /// The spans of an expression's first and last tokens.
@@ -316,209 +385,4 @@ fn stretch(tokens: TokenStream, first: Span, last: Span) -> TokenStream {
             }
         })
         .collect()
-}
-
-/// `return ..`, `break ..`, `continue ..`: expressions that never give a value.
-fn leaves(expr: &Expr) -> bool {
-    matches!(expr, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_))
-}
-
-fn jump_replay(jumps: &[Jump], j: &Ident) -> TokenStream {
-    if jumps.is_empty() {
-        return quote!(match #j {});
-    }
-    let arms = jumps.iter().enumerate().map(|(index, jump)| {
-        let keyword = if jump.is_break {
-            quote!(break)
-        } else {
-            quote!(continue)
-        };
-        let label = &jump.label;
-        if index + 1 == jumps.len() {
-            quote!(_ => #keyword #label,)
-        } else {
-            quote!(#index => #keyword #label,)
-        }
-    });
-    quote!(match #j { #(#arms)* })
-}
-
-pub fn async_context(args: TokenStream, item: TokenStream) -> TokenStream {
-    match crate::check::context(args, item) {
-        Ok(model) => context_impl(&model),
-        // The user's impl still goes out, with a placeholder trait impl, so that the one
-        // mistake is the one error.
-        Err((error, item)) => {
-            let error = error.into_compile_error();
-            let placeholder = syn::parse2::<syn::ItemImpl>(item.clone())
-                .ok()
-                .filter(|item| item.trait_.is_none())
-                .map(|item| placeholder_impl(&item));
-            quote!(#item #placeholder #error)
-        }
-    }
-}
-
-fn context_impl(model: &ContextModel) -> TokenStream {
-    let item = &model.item;
-    let private = quote!(::async_with::__private);
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let self_ty = &item.self_ty;
-    let lt = syn::Lifetime::new("'__async_with_a", Span::call_site());
-
-    let (value_ty, enter_body) = match &model.enter {
-        None => (
-            quote!(&#lt mut Self),
-            quote!(::core::result::Result::Ok(self)),
-        ),
-        Some(enter) => {
-            let name = &enter.name;
-            let mut value = enter.ret.ok_type().clone();
-            ElideTo(&lt).visit_type_mut(&mut value);
-            let call = quote!(Self::#name(self).await);
-            let body = match &enter.ret {
-                Ret::Plain(_) => quote!(::core::result::Result::Ok(#call)),
-                Ret::Result { .. } => quote!(#private::IntoResult::into_result(#call)),
-            };
-            (quote!(#value), body)
-        }
-    };
-    let exit = &model.exit;
-    let exit_name = &exit.name;
-    let exit_call = quote!(Self::#exit_name(self, outcome).await);
-    let exit_body = match &exit.ret {
-        Ret::Plain(_) => quote!(::core::result::Result::Ok(#exit_call)),
-        Ret::Result { .. } => quote!(#private::IntoResult::into_result(#exit_call)),
-    };
-    let enter_err = match &model.enter {
-        Some(Enter {
-            ret: Ret::Result { unit_ok, .. },
-            ..
-        }) => Some(unit_ok),
-        _ => None,
-    };
-    let exit_err = match &exit.ret {
-        Ret::Result { unit_ok, .. } => Some(unit_ok),
-        Ret::Plain(_) => None,
-    };
-    let error_ty = match (enter_err, exit_err) {
-        (Some(unit_ok), _) | (None, Some(unit_ok)) => {
-            quote!(<#unit_ok as #private::IntoResult>::Err)
-        }
-        (None, None) => quote!(::core::convert::Infallible),
-    };
-    // D13: one error type for both; exit's result is checked against enter's, on exit's
-    // return type.
-    let exit_body = match (enter_err, exit_err) {
-        (Some(enter_unit), Some(exit_unit)) => {
-            let span = exit_unit.span();
-            quote_spanned! {span=>
-                <_ as #private::SameError<#enter_unit>>::into_same(#exit_call)
-            }
-        }
-        _ => exit_body,
-    };
-    let decision = if exit.suppresses {
-        quote!(::async_with::Exit)
-    } else {
-        quote!(())
-    };
-    let cancel = model.cancel.as_ref().map(|name| {
-        quote! {
-            fn cancel(&mut self) {
-                Self::#name(self)
-            }
-        }
-    });
-    // The opt-in spawned exit on cancellation (S12): the compiler checks here, for the
-    // concrete type, that the context and its exit future can move to another task.
-    let spawn_exit = model.spawn_exit.then(|| {
-        quote! {
-            impl #impl_generics ::async_with::SpawnExit for #self_ty #where_clause {
-                fn spawn_exit(mut self) {
-                    #private::spawn_exit(async move {
-                        let _ = ::async_with::AsyncContext::exit(
-                            &mut self,
-                            ::async_with::Outcome::cancelled(),
-                        )
-                        .await;
-                    });
-                }
-            }
-        }
-    });
-    quote! {
-        #item
-
-        #spawn_exit
-
-        impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
-            type Value<#lt> = #value_ty where Self: #lt;
-            type Error = #error_ty;
-            type Decision = #decision;
-
-            async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
-                #enter_body
-            }
-
-            async fn exit(
-                &mut self,
-                outcome: ::async_with::Outcome<'_>,
-            ) -> ::core::result::Result<Self::Decision, Self::Error> {
-                #exit_body
-            }
-
-            #cancel
-        }
-    }
-}
-
-/// Stands in for the trait impl of a context with a mistake, so that its uses do not
-/// add "not an async context" errors to the one that matters.
-fn placeholder_impl(item: &syn::ItemImpl) -> TokenStream {
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let self_ty = &item.self_ty;
-    quote! {
-        impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
-            type Value<'__async_with_a> = &'__async_with_a mut Self where Self: '__async_with_a;
-            type Error = ::core::convert::Infallible;
-            type Decision = ();
-            async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
-                ::core::panic!("this context's `#[async_context]` impl has errors")
-            }
-            async fn exit(
-                &mut self,
-                _: ::async_with::Outcome<'_>,
-            ) -> ::core::result::Result<(), Self::Error> {
-                ::core::panic!("this context's `#[async_context]` impl has errors")
-            }
-        }
-    }
-}
-
-/// Gives elided lifetimes in an enter value's type (`&mut Self`, `Guard<'_, T>`) the
-/// lifetime of the borrow of the context.
-struct ElideTo<'a>(&'a syn::Lifetime);
-
-impl VisitMut for ElideTo<'_> {
-    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
-        if lifetime.ident == "_" {
-            *lifetime = self.0.clone();
-        }
-    }
-
-    fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
-        if reference.lifetime.is_none() {
-            reference.lifetime = Some(self.0.clone());
-        }
-        syn::visit_mut::visit_type_reference_mut(self, reference);
-    }
-
-    // Elision inside `fn(&T)` and `dyn Fn(&T)` belongs to them.
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(
-        &mut self,
-        _: &mut syn::ParenthesizedGenericArguments,
-    ) {
-    }
 }

@@ -1,12 +1,19 @@
-//! Rewrites a body's control flow so that it leaves through the block's exit.
+//! Rewrites a body's control flow so that it leaves through the layer's exit.
 //!
 //! Inside the body's async block, `e?`, `return e` and a `break`/`continue` aimed at a
 //! loop outside the body become "leave the async block with this flow" (S3–S5); the
 //! expansion replays the flow after exit has run. The rewriter stops where those keywords
 //! get a meaning of their own: closures, async blocks, items, and loops or labels defined
-//! inside the body. Nested `async_with!` calls are expanded here, eagerly, so that what
-//! their expansion replays is rewritten for this body too (S11).
+//! inside the body.
+//!
+//! Every way a layer leaves goes through a [`Target`]: the enclosing function for the
+//! outermost layer ([`Function`]), the enclosing layer's rewriter for any other. A nested
+//! `async_with!` in a body is rewritten with this body's rewriter as its target and
+//! expanded in place, so its replays are written for this body from the start (S11).
 
+use crate::expand;
+use crate::model::{Body, Exits, Jump, Layer, Leaves, Names, Site, binding, variant};
+use crate::parse::{self, ContextItem, WithInput};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::parse::Parser;
@@ -15,61 +22,217 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Lifetime, Macro, Stmt, Token};
 
-/// An outer-aimed `break`/`continue`, replayed after exit.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Jump {
-    pub is_break: bool,
-    pub label: Option<Lifetime>,
+/// Where a layer's leaves go.
+pub trait Target {
+    /// A fresh layer number, for [`Names`].
+    fn next_id(&mut self) -> usize;
+    /// The witness of the enclosing function's return type.
+    fn witness(&self) -> Ident;
+    /// Rewrites a context expression evaluated inside this target: the `?` of a second
+    /// context's expression leaves through the first context's exit (S10).
+    fn context_expr(&mut self, expr: &mut Expr);
+    /// Leaves with a failure whose payload is `payload`.
+    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream;
+    /// Leaves with `returned`, already of the function's return type; `probed` when the
+    /// value may be a failure.
+    fn ret(&mut self, returned: TokenStream, probed: bool, span: Span) -> TokenStream;
+    /// Jumps to an outer loop.
+    fn jump(&mut self, jump: &Jump, span: Span) -> TokenStream;
+    /// Records a mistake; expansion goes on.
+    fn error(&mut self, error: syn::Error);
 }
 
-/// A way of leaving the body with a failure that is not a `return` value.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Site {
-    /// A failing `?`: its residual, converted when it leaves the function.
-    Residual,
-    /// A nested context's enter or exit error.
-    ContextError,
+/// The enclosing function (or closure, or async block): the outermost layer's target.
+struct Function {
+    next_id: usize,
+    witness: Ident,
+    /// Whether a layer returns: the outermost layer then declares the witness.
+    returns: bool,
+    errors: Option<syn::Error>,
 }
 
-pub struct Rewriter<'a> {
-    /// The return-type witness of this layer.
-    pub witness: &'a Ident,
-    /// The layer's local enum of failure sites.
-    pub failures: &'a Ident,
-    /// Whether a `return` whose value may be a failure was rewritten.
-    pub probed_returns: bool,
-    /// The failure sites, in order: each is a variant of `failures`.
-    pub sites: Vec<Site>,
-    /// Names for nested expansions.
-    pub counter: &'a mut usize,
-    /// Whether a `?` or `return` was rewritten (the layer then needs its witness).
-    pub returns: bool,
-    pub jumps: Vec<Jump>,
-    pub errors: Option<syn::Error>,
+impl Function {
+    fn new() -> Self {
+        Function {
+            next_id: 0,
+            witness: Ident::new("__async_with_witness", Span::mixed_site()),
+            returns: false,
+            errors: None,
+        }
+    }
+}
+
+impl Target for Function {
+    fn next_id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id - 1
+    }
+
+    fn witness(&self) -> Ident {
+        self.witness.clone()
+    }
+
+    // The outermost context expression runs in the function itself.
+    fn context_expr(&mut self, _: &mut Expr) {}
+
+    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
+        let private = private();
+        match site {
+            // Converted as `?` converts, only here, where the function's type is known.
+            Site::Residual => quote_spanned!(span=> return #private::from_residual(#payload)),
+            // `leave` for `Fail<Infallible>` is inherent and diverges: an infallible
+            // context puts no demand on the function's return type.
+            Site::ContextError => {
+                quote_spanned!(span=> return #private::Fail { error: #payload }.leave())
+            }
+        }
+    }
+
+    fn ret(&mut self, returned: TokenStream, _: bool, span: Span) -> TokenStream {
+        self.returns = true;
+        quote_spanned!(span=> return #returned)
+    }
+
+    fn jump(&mut self, jump: &Jump, span: Span) -> TokenStream {
+        jump.replay(span)
+    }
+
+    fn error(&mut self, error: syn::Error) {
+        combine(&mut self.errors, error);
+    }
+}
+
+/// Rewrites the control flow of one layer's body, and is the target of the layers
+/// nested in it.
+pub struct Rewriter<'t> {
+    target: &'t mut dyn Target,
+    names: Names,
+    sites: Vec<Site>,
+    jumps: Vec<Jump>,
+    exits: Exits,
     loop_depth: usize,
     labels: Vec<Lifetime>,
 }
 
-impl<'a> Rewriter<'a> {
-    pub fn new(witness: &'a Ident, failures: &'a Ident, counter: &'a mut usize) -> Self {
-        Rewriter {
-            witness,
-            failures,
-            probed_returns: false,
-            sites: Vec::new(),
-            counter,
-            returns: false,
-            jumps: Vec::new(),
-            errors: None,
-            loop_depth: 0,
-            labels: Vec::new(),
-        }
+/// Rewrites an outermost `async_with!` call: its leaves go to the enclosing function.
+pub fn outermost(input: WithInput) -> syn::Result<Layer> {
+    let mut function = Function::new();
+    let mut layer = with(input, &mut function);
+    if let Some(errors) = function.errors {
+        return Err(errors);
+    }
+    layer.outermost = true;
+    layer.declares_witness = function.returns;
+    Ok(layer)
+}
+
+/// Rewrites the contexts and body of an `async_with!` call into layers whose leaves go to
+/// `target`.
+pub fn with(input: WithInput, target: &mut dyn Target) -> Layer {
+    let WithInput { contexts, body } = input;
+    let body_span = parse::block_span(&body);
+    layer(contexts.into_iter(), body, body_span, target)
+}
+
+fn layer(
+    mut contexts: std::vec::IntoIter<ContextItem>,
+    body: syn::Block,
+    body_span: Span,
+    target: &mut dyn Target,
+) -> Layer {
+    let ContextItem { mut expr, pat } = contexts.next().expect("the parser requires a context");
+    target.context_expr(&mut expr);
+    let id = target.next_id();
+    let names = Names::new(id, target.witness());
+    let mut rewriter = Rewriter {
+        target,
+        names,
+        sites: Vec::new(),
+        jumps: Vec::new(),
+        exits: Exits::default(),
+        loop_depth: 0,
+        labels: Vec::new(),
+    };
+    let body = if contexts.len() > 0 {
+        Body::Inner(Box::new(layer(contexts, body, body_span, &mut rewriter)))
+    } else {
+        rewriter.block(body, body_span)
+    };
+    let leaves = rewriter.leaves(&expr);
+    let Rewriter { names, exits, .. } = rewriter;
+    Layer {
+        names,
+        context: expr,
+        pat,
+        body,
+        exits,
+        leaves,
+        outermost: false,
+        declares_witness: false,
+        body_span,
+    }
+}
+
+impl Rewriter<'_> {
+    /// The body's statements, rewritten, and its tail as the flow's value. A body without
+    /// a tail is `()` by syntax, even when it diverges on every path (edition 2024 would
+    /// otherwise type it `!`); a tail that leaves (`return x`) stays a statement, as the
+    /// flow's value it would be a diverging sub-expression.
+    fn block(&mut self, mut body: syn::Block, body_span: Span) -> Body {
+        self.visit_block_mut(&mut body);
+        let mut stmts = body.stmts;
+        let unit = quote_spanned!(body_span=> ());
+        let tail = match stmts.pop() {
+            Some(Stmt::Expr(tail, None)) if !leaves(&tail) => quote!(#tail),
+            Some(Stmt::Expr(tail, None)) => {
+                stmts.push(Stmt::Expr(tail, Some(Default::default())));
+                unit
+            }
+            Some(other) => {
+                stmts.push(other);
+                unit
+            }
+            None => unit,
+        };
+        Body::Block { stmts, tail }
     }
 
-    fn error(&mut self, error: syn::Error) {
-        match &mut self.errors {
-            Some(errors) => errors.combine(error),
-            None => self.errors = Some(error),
+    /// How this layer leaves toward its target, at the context expression's span (so
+    /// type errors about the context are reported there).
+    fn leaves(&mut self, context: &Expr) -> Leaves {
+        let span = context.span();
+        let failed = binding("failed");
+        let failure = binding("failure");
+        let returned = binding("returned");
+        let context_error = self.target.fail(
+            Site::ContextError,
+            quote!(#failed.map(::core::mem::drop)),
+            span,
+        );
+        let sites = self
+            .sites
+            .clone()
+            .into_iter()
+            .map(|site| self.target.fail(site, quote!(#failure), span))
+            .collect();
+        let returns = self.exits.returns.then(|| {
+            let probed = self.exits.probed_returns;
+            (
+                self.target.ret(quote!(#returned), probed, span),
+                self.target.ret(quote!(#returned), false, span),
+            )
+        });
+        let jumps = self
+            .jumps
+            .clone()
+            .iter()
+            .map(|jump| self.target.jump(jump, span))
+            .collect();
+        Leaves {
+            context_error,
+            sites,
+            returns,
+            jumps,
         }
     }
 
@@ -78,16 +241,6 @@ impl<'a> Rewriter<'a> {
         match label {
             Some(label) => !self.labels.iter().any(|l| l.ident == label.ident),
             None => self.loop_depth == 0,
-        }
-    }
-
-    fn jump(&mut self, jump: Jump) -> usize {
-        match self.jumps.iter().position(|j| *j == jump) {
-            Some(index) => index,
-            None => {
-                self.jumps.push(jump);
-                self.jumps.len() - 1
-            }
         }
     }
 
@@ -101,34 +254,6 @@ impl<'a> Rewriter<'a> {
             self.labels.pop();
         }
         self.loop_depth -= 1;
-    }
-
-    /// `return Flow::Fail(Failures::F{k}(payload))` for a new failure site.
-    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> Expr {
-        let variant = variant(self.sites.len());
-        self.sites.push(site);
-        let flow = Self::flow();
-        let failures = self.failures;
-        syn::parse_quote_spanned!(span=> return #flow::Fail(#failures::#variant(#payload)))
-    }
-
-    /// `return Flow::Return(witness.ret(value))`, or `ReturnOk` for a value that is not
-    /// a failure by its syntax.
-    fn ret(&mut self, value: TokenStream, probed: bool, span: Span) -> Expr {
-        self.returns = true;
-        self.probed_returns |= probed;
-        let witness = self.witness;
-        let flow = Self::flow();
-        let variant = if probed {
-            quote!(Return)
-        } else {
-            quote!(ReturnOk)
-        };
-        syn::parse_quote_spanned!(span=> return #flow::#variant(#witness.ret(#value)))
-    }
-
-    fn flow() -> TokenStream {
-        quote!(::async_with::__private::AsyncWithBodyFlow)
     }
 
     /// Rewrites the arguments of std's expression-taking macros (`println!`,
@@ -174,21 +299,98 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// Expands a nested `async_with!` in place and rewrites its expansion as part of this
-    /// body.
-    fn expand_nested(&mut self, mac: &Macro) -> Option<Expr> {
+    /// A nested `async_with!`, rewritten with this body as its target and expanded in
+    /// place.
+    fn nested(&mut self, mac: &Macro) -> Option<Expr> {
         if !is_async_with(mac) {
             return None;
         }
-        let mut expr: Expr = crate::parse::with_input(mac.tokens.clone())
-            .and_then(|input| crate::expand::with_layers(input, self.counter))
-            .and_then(syn::parse2)
-            .unwrap_or_else(|error| {
-                let tokens = error.into_compile_error();
-                syn::parse_quote!({ #tokens })
-            });
-        self.visit_expr_mut(&mut expr);
-        Some(expr)
+        let tokens = match parse::with_input(mac.tokens.clone()) {
+            Ok(input) => expand::layer(&with(input, self)),
+            Err(error) => {
+                self.error(error);
+                quote!(())
+            }
+        };
+        // A block expression, so that the printer parenthesizes it where a statement
+        // could not start with it.
+        Some(Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: syn::Block {
+                brace_token: Default::default(),
+                stmts: vec![Stmt::Expr(Expr::Verbatim(tokens), None)],
+            },
+        }))
+    }
+
+    fn user_ret(&mut self, value: TokenStream, probed: bool, span: Span) -> Expr {
+        let witness = &self.names.witness;
+        let tokens = self.ret(quote_spanned!(span=> #witness.ret(#value)), probed, span);
+        syn::parse_quote!(#tokens)
+    }
+}
+
+impl Target for Rewriter<'_> {
+    fn next_id(&mut self) -> usize {
+        self.target.next_id()
+    }
+
+    fn witness(&self) -> Ident {
+        self.names.witness.clone()
+    }
+
+    fn context_expr(&mut self, expr: &mut Expr) {
+        self.visit_expr_mut(expr);
+    }
+
+    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
+        let variant = variant(self.sites.len());
+        self.sites.push(site);
+        self.exits.sites += 1;
+        let failures = &self.names.failures;
+        quote_spanned!(span=> return #FLOW::Fail(#failures::#variant(#payload)))
+    }
+
+    fn ret(&mut self, returned: TokenStream, probed: bool, span: Span) -> TokenStream {
+        self.exits.returns = true;
+        self.exits.probed_returns |= probed;
+        let variant = if probed {
+            quote!(Return)
+        } else {
+            quote!(ReturnOk)
+        };
+        quote_spanned!(span=> return #FLOW::#variant(#returned))
+    }
+
+    fn jump(&mut self, jump: &Jump, span: Span) -> TokenStream {
+        if !self.leaves_body(jump.label.as_ref()) {
+            // Aimed at a loop inside this body: the jump happens here.
+            return jump.replay(span);
+        }
+        let index = match self.jumps.iter().position(|j| j == jump) {
+            Some(index) => index,
+            None => {
+                self.jumps.push(jump.clone());
+                self.exits.jumps += 1;
+                self.jumps.len() - 1
+            }
+        };
+        quote_spanned!(span=> return #FLOW::Jump(#index))
+    }
+
+    fn error(&mut self, error: syn::Error) {
+        self.target.error(error);
+    }
+}
+
+/// The body's flow type, as the rewriter names it.
+struct FlowPath;
+const FLOW: FlowPath = FlowPath;
+
+impl quote::ToTokens for FlowPath {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(quote!(::async_with::__private::AsyncWithBodyFlow));
     }
 }
 
@@ -201,11 +403,12 @@ impl VisitMut for Rewriter<'_> {
                 self.visit_expr_mut(&mut try_expr.expr);
                 let inner = &try_expr.expr;
                 let span = try_expr.question_token.span;
-                let value = Ident::new("__async_with_value", Span::mixed_site());
-                let residual = Ident::new("__async_with_residual", Span::mixed_site());
+                let value = binding("__async_with_value");
+                let residual = binding("__async_with_residual");
+                let private = private();
                 let leave = self.fail(Site::Residual, quote!(#residual), span);
                 *expr = syn::parse_quote_spanned! {span=>
-                    match ::async_with::__private::Branch::branch(#inner) {
+                    match #private::Branch::branch(#inner) {
                         ::core::ops::ControlFlow::Continue(#value) => #value,
                         ::core::ops::ControlFlow::Break(#residual) => #leave,
                     }
@@ -213,17 +416,6 @@ impl VisitMut for Rewriter<'_> {
             }
             Expr::Return(ret) => {
                 let span = ret.return_token.span;
-                // What a nested expansion replays keeps its kind here.
-                if let Some((kind, arg)) = ret.expr.as_deref().and_then(generated_leave) {
-                    *expr = match kind {
-                        Generated::ContextError => {
-                            self.fail(Site::ContextError, quote!(#arg), span)
-                        }
-                        Generated::Residual => self.fail(Site::Residual, quote!(#arg), span),
-                        Generated::NotFailed => self.ret(quote!(#arg), false, span),
-                    };
-                    return;
-                }
                 if let Some(value) = &mut ret.expr {
                     self.visit_expr_mut(value);
                 }
@@ -232,7 +424,7 @@ impl VisitMut for Rewriter<'_> {
                     Some(value) => quote!(#value),
                     None => quote_spanned!(span=> ()),
                 };
-                *expr = self.ret(value, probed, span);
+                *expr = self.user_ret(value, probed, span);
             }
             Expr::Break(brk) => {
                 if self.leaves_body(brk.label.as_ref()) {
@@ -243,26 +435,24 @@ impl VisitMut for Rewriter<'_> {
                         ));
                         return;
                     }
-                    let index = self.jump(Jump {
+                    let jump = Jump {
                         is_break: true,
                         label: brk.label.clone(),
-                    });
-                    let flow = Self::flow();
-                    let span = brk.break_token.span;
-                    *expr = syn::parse_quote_spanned!(span=> return #flow::Jump(#index));
+                    };
+                    let tokens = self.jump(&jump, brk.break_token.span);
+                    *expr = syn::parse_quote!(#tokens);
                 } else if let Some(value) = &mut brk.expr {
                     self.visit_expr_mut(value);
                 }
             }
             Expr::Continue(cont) => {
                 if self.leaves_body(cont.label.as_ref()) {
-                    let index = self.jump(Jump {
+                    let jump = Jump {
                         is_break: false,
                         label: cont.label.clone(),
-                    });
-                    let flow = Self::flow();
-                    let span = cont.continue_token.span;
-                    *expr = syn::parse_quote_spanned!(span=> return #flow::Jump(#index));
+                    };
+                    let tokens = self.jump(&jump, cont.continue_token.span);
+                    *expr = syn::parse_quote!(#tokens);
                 }
             }
             Expr::Loop(lp) => {
@@ -290,7 +480,7 @@ impl VisitMut for Rewriter<'_> {
                 self.labels.pop();
             }
             Expr::Macro(mac) => {
-                if let Some(expanded) = self.expand_nested(&mac.mac) {
+                if let Some(expanded) = self.nested(&mac.mac) {
                     *expr = expanded;
                 } else {
                     self.rewrite_macro(&mut mac.mac);
@@ -302,7 +492,7 @@ impl VisitMut for Rewriter<'_> {
 
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(mac) = stmt {
-            if let Some(expanded) = self.expand_nested(&mac.mac) {
+            if let Some(expanded) = self.nested(&mac.mac) {
                 *stmt = Stmt::Expr(expanded, mac.semi_token);
                 return;
             }
@@ -316,9 +506,32 @@ impl VisitMut for Rewriter<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// The name of failure site `index`'s variant.
-pub fn variant(index: usize) -> Ident {
-    quote::format_ident!("F{}", index)
+impl Jump {
+    /// The jump itself: `break 'label` / `continue`.
+    fn replay(&self, span: Span) -> TokenStream {
+        let label = &self.label;
+        if self.is_break {
+            quote_spanned!(span=> break #label)
+        } else {
+            quote_spanned!(span=> continue #label)
+        }
+    }
+}
+
+fn private() -> TokenStream {
+    quote!(::async_with::__private)
+}
+
+fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
+    match errors {
+        Some(errors) => errors.combine(error),
+        None => *errors = Some(error),
+    }
+}
+
+/// `return ..`, `break ..`, `continue ..`: expressions that never give a value.
+fn leaves(expr: &Expr) -> bool {
+    matches!(expr, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_))
 }
 
 /// `return` values that are not failures by their syntax: `()`, `Ok(..)`, `Some(..)`.
@@ -331,44 +544,6 @@ fn is_success(value: &Expr) -> bool {
         }
         Expr::Paren(p) => is_success(&p.expr),
         _ => false,
-    }
-}
-
-enum Generated {
-    ContextError,
-    Residual,
-    NotFailed,
-}
-
-/// Recognises the ways a nested expansion leaves the function, which the expansion
-/// writes as calls into `::async_with::__private`.
-fn generated_leave(value: &Expr) -> Option<(Generated, &Expr)> {
-    fn private_path(path: &syn::Path, name: &str) -> bool {
-        let segments: Vec<_> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        segments.len() == 3
-            && segments[0] == "async_with"
-            && segments[1] == "__private"
-            && segments[2] == name
-    }
-    fn private_fn(func: &Expr, name: &str) -> bool {
-        matches!(func, Expr::Path(path) if private_path(&path.path, name))
-    }
-    match value {
-        Expr::MethodCall(call) if call.method == "leave" && call.args.is_empty() => match &*call
-            .receiver
-        {
-            Expr::Struct(fail) if fail.fields.len() == 1 && private_path(&fail.path, "Fail") => {
-                Some((Generated::ContextError, &fail.fields[0].expr))
-            }
-            _ => None,
-        },
-        Expr::Call(call) if call.args.len() == 1 && private_fn(&call.func, "from_residual") => {
-            Some((Generated::Residual, &call.args[0]))
-        }
-        Expr::Call(call) if call.args.len() == 1 && private_fn(&call.func, "not_failed") => {
-            Some((Generated::NotFailed, &call.args[0]))
-        }
-        _ => None,
     }
 }
 

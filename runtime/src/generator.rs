@@ -57,7 +57,6 @@ where
 {
     let shared = Arc::new(Mutex::new(Shared {
         value: None,
-        handed_off: false,
         inspect: None,
         ended: None,
     }));
@@ -74,7 +73,6 @@ type Inspect = Box<dyn FnOnce(Outcome<'_>) -> Box<dyn Any + Send> + Send>;
 
 struct Shared<V> {
     value: Option<V>,
-    handed_off: bool,
     /// `give_with`'s inspection, run by exit on the real outcome.
     inspect: Option<Inspect>,
     /// Set by exit: the outcome's summary and what the inspection returned.
@@ -147,7 +145,6 @@ impl<V> Handoff<V> {
         {
             let mut shared = lock(&self.shared);
             shared.value = Some(value);
-            shared.handed_off = true;
             shared.inspect = Some(Box::new(move |outcome| Box::new(inspect(outcome))));
         }
         // Resumed only by exit, which sets `ended` before polling again.

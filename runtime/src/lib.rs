@@ -11,7 +11,7 @@ mod suppress;
 mod tokio_contexts;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 
 /// A guide for Python users: how `async with`, `__aenter__`/`__aexit__`, suppression,

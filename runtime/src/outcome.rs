@@ -127,15 +127,15 @@ impl<'a> Outcome<'a> {
         }
     }
 
-    #[doc(hidden)]
-    pub const fn __failure(failure: Failure<'a>) -> Self {
+    /// A failure seen through the view the expansion chose for its type.
+    pub(crate) const fn from_failure(failure: Failure<'a>) -> Self {
         Outcome {
             repr: Repr::Failed(failure),
         }
     }
 
-    #[doc(hidden)]
-    pub fn __panicked(payload: &'a (dyn Any + Send)) -> Self {
+    /// A panic, showing its message when the payload is a `&str` or a `String`.
+    pub(crate) fn from_panic(payload: &'a (dyn Any + Send)) -> Self {
         let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
             Some(*s)
         } else {
@@ -171,10 +171,25 @@ impl<'a> Outcome<'a> {
     /// The body panicked. The panic resumes after every exit has run.
     ///
     /// ```
-    /// # let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
-    /// # let outcome = async_with::Outcome::__panicked(&*payload);
-    /// // In an exit after a panic in the body:
-    /// assert!(outcome.is_panic() && !outcome.is_err());
+    /// use async_with::{async_context, async_with, Outcome};
+    ///
+    /// struct Seen { panic: bool, message: Option<String> }
+    ///
+    /// #[async_context]
+    /// impl Seen {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) {
+    ///         self.panic = outcome.is_panic() && !outcome.is_err();
+    ///         self.message = outcome.panic_message().map(String::from);
+    ///     }
+    /// }
+    ///
+    /// let mut seen = Seen { panic: false, message: None };
+    /// let run = std::panic::AssertUnwindSafe(|| futures::executor::block_on(async {
+    ///     async_with!(&mut seen => { panic!("boom"); });
+    /// }));
+    /// assert!(std::panic::catch_unwind(run).is_err()); // the panic resumed after exit
+    /// assert!(seen.panic);
+    /// assert_eq!(seen.message.as_deref(), Some("boom"));
     /// ```
     pub const fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panicked(_))
@@ -229,11 +244,11 @@ impl<'a> Outcome<'a> {
     /// The panic's message, when the body panicked with a `&str` or `String` payload
     /// (what `panic!` with a message produces).
     ///
+    /// See [`is_panic`](Outcome::is_panic) for an exit that reads it; a `Display` of the
+    /// outcome shows it too.
+    ///
     /// ```
-    /// # let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
-    /// # let outcome = async_with::Outcome::__panicked(&*payload);
-    /// // In an exit after `panic!("boom")`:
-    /// assert_eq!(outcome.panic_message(), Some("boom"));
+    /// assert_eq!(async_with::Outcome::ok().panic_message(), None);
     /// ```
     pub fn panic_message(&self) -> Option<&'a str> {
         match self.repr {

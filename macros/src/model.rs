@@ -1,0 +1,130 @@
+//! The typed model between the phases of `async_with!`: what the rewriter produces and
+//! the expander turns into tokens.
+//!
+//! A call with several contexts is a chain of [`Layer`]s, the first context outermost
+//! (S10). Each layer knows how its body leaves ([`Exits`]) and, already written out, how
+//! the layer itself leaves toward its target ([`Leaves`]): the enclosing function for the
+//! outermost layer, the enclosing layer's body for any other. Nothing is recognised by
+//! the spelling of generated tokens.
+
+use proc_macro2::{Span, TokenStream};
+use quote::format_ident;
+use syn::{Expr, Ident, Pat, Stmt};
+
+/// One context around one body, rewritten.
+pub struct Layer {
+    pub names: Names,
+    pub context: Expr,
+    pub pat: Option<Pat>,
+    pub body: Body,
+    /// How the body leaves other than by finishing.
+    pub exits: Exits,
+    /// How the layer leaves toward its target.
+    pub leaves: Leaves,
+    /// The outermost layer of a call: its target is the enclosing function.
+    pub outermost: bool,
+    /// The return-type witness this layer declares: set on the outermost layer when
+    /// anything inside it returns.
+    pub declares_witness: bool,
+    /// Where errors about the body's type point (its opening brace).
+    pub body_span: Span,
+}
+
+/// What runs between enter and exit.
+pub enum Body {
+    /// The user's statements, rewritten, and the value the body gives.
+    Block { stmts: Vec<Stmt>, tail: TokenStream },
+    /// The next context of the same call (`a, b => ..` is `a => { b => .. }`).
+    Inner(Box<Layer>),
+}
+
+/// How a body leaves besides giving its value: the variants its `Flow` can hold.
+#[derive(Default)]
+pub struct Exits {
+    /// One per failing `?` or inner context error, in order; each is a variant of the
+    /// layer's failure enum and keeps the error's own type (S3).
+    pub sites: usize,
+    /// Whether a `return` was rewritten (the `Flow` then carries the return type).
+    pub returns: bool,
+    /// Whether a returned value may be a failure (`return e`, not `return Ok(..)`).
+    pub probed_returns: bool,
+    /// How many distinct outer `break`/`continue` targets the body jumps to.
+    pub jumps: usize,
+}
+
+/// How a layer leaves toward its target, each written against a binding of the
+/// layer's replay (`failure`, `returned`, `failed`).
+pub struct Leaves {
+    /// An enter or exit error, from `failed` (a `Result<_, E>` holding an `Err`).
+    pub context_error: TokenStream,
+    /// One per failure site: its payload, `failure`, leaves.
+    pub sites: Vec<TokenStream>,
+    /// `returned` leaves: (may be a failure, is not one by syntax).
+    pub returns: Option<(TokenStream, TokenStream)>,
+    /// One per jump index.
+    pub jumps: Vec<TokenStream>,
+}
+
+/// A way of leaving with a failure that is not a `return` value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Site {
+    /// A failing `?`: its residual, converted when it leaves the function.
+    Residual,
+    /// A context's enter or exit error, as `Result<(), E>`.
+    ContextError,
+}
+
+/// An outer-aimed `break`/`continue`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Jump {
+    pub is_break: bool,
+    pub label: Option<syn::Lifetime>,
+}
+
+/// The generated identifiers of one layer. Mixed-site, so the user's code cannot see
+/// them; numbered, so nested layers of one call do not shadow each other's items.
+pub struct Names {
+    pub witness: Ident,
+    pub failures: Ident,
+    pub guard: Ident,
+    pub value: Ident,
+    pub keep: Ident,
+    pub result: Ident,
+    pub outcome: Ident,
+    pub failed_outcome: Ident,
+    pub exited: Ident,
+    pub decision: Ident,
+    pub suppressed: Ident,
+}
+
+impl Names {
+    /// The names of layer `id`; `witness` is shared by every layer of a call.
+    pub fn new(id: usize, witness: Ident) -> Self {
+        let name =
+            |what: &str| format_ident!("__async_with_{}{}", what, id, span = Span::mixed_site());
+        Names {
+            witness,
+            failures: name("Failures"),
+            guard: name("guard"),
+            value: name("value"),
+            keep: name("keep"),
+            result: name("result"),
+            outcome: name("outcome"),
+            failed_outcome: name("failed"),
+            exited: name("exited"),
+            decision: name("decision"),
+            suppressed: name("suppressed"),
+        }
+    }
+}
+
+/// A binding of the generated `match` arms: mixed-site, so no item the user has in scope
+/// (a `const value`, a unit `struct failure`) can turn it into a pattern.
+pub fn binding(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// The name of failure site `index`'s variant.
+pub fn variant(index: usize) -> Ident {
+    format_ident!("F{}", index)
+}

@@ -1,0 +1,163 @@
+//! How a body leaves, and how the outermost layer leaves the enclosing function: the
+//! body's flow enum, the return-type witness, the stable stand-ins for `Try`, and enter
+//! or exit errors leaving as `?` would (or not at all, for `Infallible`).
+
+use std::convert::Infallible;
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
+
+/// How the body left: with its value; by `return` (`Return` when the value may be a
+/// failure, `ReturnOk` when it is syntactically not one: `return Ok(..)`, `Some(..)`,
+/// `()`); by a failing `?` or a nested context's error (`Fail`, carrying the error as it
+/// was, converted only when it leaves the function); or by jumping to an outer loop.
+///
+/// Seeing this type in an error means a `?`, `return`, `break` or `continue` sits inside
+/// a macro call that `async_with!` cannot look into: move it out of the macro call.
+pub enum AsyncWithBodyFlow<V, R, J, F> {
+    Value(V),
+    Return(R),
+    ReturnOk(R),
+    Jump(J),
+    Fail(F),
+}
+
+/// Ties `R` to the enclosing function's return type before the body is checked, so
+/// `return e` coerces as a plain `return` would (`&String` into `&str`, ..).
+pub struct Witness<R>(PhantomData<fn() -> R>);
+
+/// A witness of the enclosing function's return type, still to be inferred.
+#[inline(always)]
+pub const fn witness<R>() -> Witness<R> {
+    Witness(PhantomData)
+}
+
+impl<R> Witness<R> {
+    /// Never called: only its type matters.
+    pub fn never(&self) -> R {
+        unreachable!("async_with: return-type witness is never evaluated")
+    }
+
+    #[inline(always)]
+    pub fn ret(&self, value: R) -> R {
+        value
+    }
+}
+
+/// Stable stand-in for `Try::branch`.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator in an `async_with!` body can only be applied to `Result` or `Option`, not `{Self}`",
+    label = "the `?` operator cannot be applied to type `{Self}`"
+)]
+pub trait Branch {
+    type Output;
+    type Residual;
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> Branch for Result<T, E> {
+    type Output = T;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => ControlFlow::Continue(v),
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T> Branch for Option<T> {
+    type Output = T;
+    type Residual = Option<Infallible>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => ControlFlow::Continue(v),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+/// Stable stand-in for `FromResidual`.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator can only be used in a function that returns `Result` or `Option` (the enclosing function returns `{Self}`)",
+    label = "cannot use the `?` operator here",
+    note = "`?` in an `async_with!` body leaves the enclosing function, after the context's exit has run"
+)]
+pub trait FromResidual<R> {
+    fn from_residual(residual: R) -> Self;
+}
+
+impl<T, E, F: From<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
+    #[inline(always)]
+    fn from_residual(residual: Result<Infallible, E>) -> Self {
+        match residual {
+            Err(e) => Err(From::from(e)),
+        }
+    }
+}
+
+impl<T> FromResidual<Option<Infallible>> for Option<T> {
+    #[inline(always)]
+    fn from_residual(_: Option<Infallible>) -> Self {
+        None
+    }
+}
+
+/// An enter or exit failure (`Err(e)` as a `Result<(), E>`) on its way out of the
+/// enclosing function. For `Infallible` the inherent `leave` wins and diverges, so
+/// infallible contexts impose no return type. (The expansion never binds an `E` by value,
+/// nor calls a function returning an uninhabited type: for `Infallible`, either makes
+/// rustc warn about unreachable code in the user's function.)
+pub struct Fail<E> {
+    pub error: Result<(), E>,
+}
+
+impl Fail<Infallible> {
+    /// Generic over `R` with no bound, rather than returning `!`: `return <diverging>`
+    /// would be reported as unreachable code.
+    #[inline(always)]
+    pub fn leave<R>(self) -> R {
+        match self.error {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(never) => match never {},
+        }
+    }
+}
+
+pub trait LeaveWithError<E> {
+    fn leave<R: FromContextError<E>>(self) -> R;
+}
+
+impl<E> LeaveWithError<E> for Fail<E> {
+    #[inline(always)]
+    fn leave<R: FromContextError<E>>(self) -> R {
+        match self.error {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(error) => R::from_context_error(error),
+        }
+    }
+}
+
+/// How an enter or exit error leaves the enclosing function: as `?` would (S2, S9).
+#[diagnostic::on_unimplemented(
+    message = "this context's `enter`/`exit` can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
+    label = "`enter`/`exit` of this context can fail with `{E}`, but the enclosing function returns `{Self}`",
+    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)"
+)]
+pub trait FromContextError<E> {
+    fn from_context_error(error: E) -> Self;
+}
+
+impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
+    #[inline(always)]
+    fn from_context_error(error: E) -> Self {
+        Err(From::from(error))
+    }
+}
+
+/// Leaves the enclosing function with a `?` residual, converted as `?` converts.
+#[inline(always)]
+pub fn from_residual<R: FromResidual<Res>, Res>(residual: Res) -> R {
+    R::from_residual(residual)
+}

@@ -1,0 +1,31 @@
+//! Support for the code `async_with!` and `#[async_context]` generate. Not public API:
+//! nothing here follows semver.
+//!
+//! Each step of one expanded block, and the items it uses:
+//!
+//! | step | items |
+//! | --- | --- |
+//! | take the context, arm `cancel` after enter | [`guard()`], [`Guard`] |
+//! | the body's way out | [`AsyncWithBodyFlow`], [`Witness`] (ties `return` to the fn's type), [`Branch`] (`?`) |
+//! | poll the body, catching a panic | [`catch()`], [`panicked`], [`resume_unwind`] |
+//! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] and `Probe*` for a returned value, [`failed`] |
+//! | a suppressed failure's value | [`SuppressTo`] |
+//! | leave the function | [`from_residual`] / [`FromResidual`] (a `?`), [`Fail`] / [`LeaveWithError`] / [`FromContextError`] (enter or exit errors) |
+//! | `#[async_context]` impls | [`IntoResult`], [`SameError`], [`spawn_exit`] |
+//!
+//! Nested layers of one `async_with!` call never use the "leave the function" row: they
+//! leave into the enclosing layer's flow, and only the outermost layer leaves the function.
+
+mod catch;
+mod context_impl;
+mod flow;
+mod guard;
+mod suppress;
+mod view;
+
+pub use catch::*;
+pub use context_impl::*;
+pub use flow::*;
+pub use guard::*;
+pub use suppress::*;
+pub use view::*;
