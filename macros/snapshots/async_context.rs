@@ -1,0 +1,31 @@
+impl Connection {
+    async fn enter(&mut self) -> Result<&mut Self, io::Error> {
+        self.open().await?;
+        Ok(self)
+    }
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), io::Error> {
+        self.close().await
+    }
+    fn cancel(&mut self) {
+        self.abort()
+    }
+}
+impl ::async_with::AsyncContext for Connection {
+    type Value<'__async_with_a> = &'__async_with_a mut Self where Self: '__async_with_a;
+    type Error = <Result<(), io::Error> as ::async_with::__private::IntoResult>::Err;
+    type Decision = ();
+    async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
+        ::async_with::__private::IntoResult::into_result(Self::enter(self).await)
+    }
+    async fn exit(
+        &mut self,
+        outcome: ::async_with::Outcome<'_>,
+    ) -> ::core::result::Result<Self::Decision, Self::Error> {
+        <_ as ::async_with::__private::SameError<
+            Result<(), io::Error>,
+        >>::into_same(Self::exit(self, outcome).await)
+    }
+    fn cancel(&mut self) {
+        Self::cancel(self)
+    }
+}

@@ -1,0 +1,129 @@
+async fn expansion() {
+    {
+        use ::async_with::__private::LeaveWithError as _;
+        use ::async_with::__private::{
+            ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
+            ViewOpaque as _, ViewStatic as _,
+        };
+        enum __async_with_Failures0<F0> {
+            F0(F0),
+        }
+        let __async_with_witness = ::async_with::__private::witness();
+        if false {
+            return __async_with_witness.never();
+        }
+        let mut __async_with_guard0 = ::async_with::__private::guard(db.transaction());
+        let __async_with_value0 = match ::async_with::AsyncContext::enter(
+                &mut __async_with_guard0.context,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(ok) => ok,
+            failed => {
+                return ::async_with::__private::Fail {
+                    error: failed.map(::core::mem::drop),
+                }
+                    .leave();
+            }
+        };
+        __async_with_guard0.armed = true;
+        let __async_with_result0 = {
+            let body = ::core::pin::pin!(
+                async { let __async_with_keep0 = __async_with_value0; let tx =
+                __async_with_keep0; match ::async_with::__private::Branch::branch(tx
+                .execute("UPDATE"). await) {
+                ::core::ops::ControlFlow::Continue(__async_with_value) =>
+                __async_with_value,
+                ::core::ops::ControlFlow::Break(__async_with_residual) => return
+                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
+                }; if done() { return
+                ::async_with::__private::AsyncWithBodyFlow::ReturnOk(__async_with_witness
+                .ret(Ok(0))); } #[allow(unreachable_code)] let flow :
+                ::async_with::__private::AsyncWithBodyFlow < _, _,
+                ::core::convert::Infallible, __async_with_Failures0 < _ > > =
+                ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
+            );
+            ::async_with::__private::catch(body).await
+        };
+        let __async_with_outcome0 = match &__async_with_result0 {
+            ::core::result::Result::Err(panic) => {
+                ::async_with::__private::panicked(panic)
+            }
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
+            ) => {
+                match failure {
+                    __async_with_Failures0::F0(failure) => {
+                        ::async_with::__private::failed(
+                            (&&&&&&::async_with::__private::View(
+                                ::async_with::__private::residual_error(failure),
+                            ))
+                                .__async_with_view(),
+                        )
+                    }
+                }
+            }
+            ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
+        };
+        let __async_with_failed0 = __async_with_outcome0.is_err();
+        let __async_with_exited0 = ::async_with::AsyncContext::exit(
+                &mut __async_with_guard0.context,
+                __async_with_outcome0,
+            )
+            .await;
+        __async_with_guard0.armed = false;
+        let __async_with_decision0 = match __async_with_exited0 {
+            ::core::result::Result::Ok(ok) => ok,
+            failed => {
+                if let ::core::result::Result::Err(panic) = __async_with_result0 {
+                    ::async_with::__private::resume_unwind(panic)
+                }
+                return ::async_with::__private::Fail {
+                    error: failed.map(::core::mem::drop),
+                }
+                    .leave();
+            }
+        };
+        let __async_with_suppressed0 = if __async_with_failed0 {
+            ::async_with::__private::SuppressTo::suppressed(__async_with_decision0)
+        } else {
+            ::core::option::Option::None
+        };
+        match __async_with_result0 {
+            ::core::result::Result::Err(panic) => {
+                ::async_with::__private::resume_unwind(panic)
+            }
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Value(value),
+            ) => value,
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::ReturnOk(returned),
+            ) => return returned,
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Jump(jump),
+            ) => match jump {}
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Return(returned),
+            ) => {
+                match __async_with_suppressed0 {
+                    ::core::option::Option::Some(value) => value,
+                    ::core::option::Option::None => return returned,
+                }
+            }
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
+            ) => {
+                match __async_with_suppressed0 {
+                    ::core::option::Option::Some(value) => value,
+                    ::core::option::Option::None => {
+                        match failure {
+                            __async_with_Failures0::F0(failure) => {
+                                return ::async_with::__private::from_residual(failure);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
