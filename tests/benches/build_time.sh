@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build time of 1,000 `async_with!` blocks against the same 1,000 functions written by
-# hand (enter, body, exit on each path), both as fresh crates depending on this
+# hand (enter, body, exit on each path), on two shapes (a borrowed trivial context; an
+# owned `Session<'a>` built in the block whose enter/exit await), both as fresh crates depending on this
 # workspace's `async-with`. Dependencies are built first; then each crate's own
 # compilation is timed (debug, non-incremental), `ROUNDS` times each.
 #
@@ -49,6 +50,20 @@ impl Ctx {
 }
 
 pub fn step(x: u32) -> Result<u32, Error> { if x == 7 { Err(Error(x)) } else { Ok(x + 1) } }
+
+pub struct Res { pub opened: u32, pub closed: u32 }
+impl Res {
+    pub async fn open(&mut self) -> Result<u32, Error> { self.opened += 1; Ok(self.opened) }
+    pub async fn close(&mut self, ok: bool) -> Result<(), Error> { self.closed += u32::from(ok); Ok(()) }
+}
+
+pub struct Session<'a> { pub res: &'a mut Res }
+
+#[async_context]
+impl Session<'_> {
+    async fn enter(&mut self) -> Result<u32, Error> { self.res.open().await }
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> { self.res.close(outcome.is_ok()).await }
+}
 RS
         for i in $(seq 1 "$blocks"); do "$2" "$i"; done
     } > "$dir/src/lib.rs"
@@ -83,17 +98,49 @@ pub async fn f$1(ctx: &mut Ctx, x: u32) -> Result<u32, Error> {
 RS
 }
 
-crate with_macro with_macro
-crate by_hand by_hand
+# The realistic shape: an owned context with a lifetime, built in the block, whose
+# enter and exit await inner async fns.
+with_macro_realistic() {
+    cat <<RS
+pub async fn f$1(res: &mut Res, x: u32) -> Result<u32, Error> {
+    let v = async_with!(Session { res } as n => {
+        let y = step(x + n)?;
+        if y > 1000 { return Ok(y); }
+        y + $1
+    });
+    Ok(v)
+}
+RS
+}
+
+by_hand_realistic() {
+    cat <<RS
+pub async fn f$1(res: &mut Res, x: u32) -> Result<u32, Error> {
+    let mut s = Session { res };
+    let n = AsyncContext::enter(&mut s).await?;
+    let y = match step(x + n) {
+        Ok(y) => y,
+        Err(e) => { AsyncContext::exit(&mut s, Outcome::failed(&e)).await?; return Err(e); }
+    };
+    if y > 1000 { AsyncContext::exit(&mut s, Outcome::ok()).await?; return Ok(y); }
+    let v = y + $1;
+    AsyncContext::exit(&mut s, Outcome::ok()).await?;
+    Ok(v)
+}
+RS
+}
+
+crates="with_macro by_hand with_macro_realistic by_hand_realistic"
+for c in $crates; do crate "$c" "$c"; done
 
 export CARGO_TARGET_DIR="$out/target" CARGO_INCREMENTAL=0
-for c in with_macro by_hand; do
+for c in $crates; do
     (cd "$out/$c" && cargo build -q 2>/dev/null)  # dependencies, and a warm-up
 done
 # Interleaved, so that drift in the machine's speed hits both crates alike; the median
 # of the rounds is reported.
 for _ in $(seq 1 "$rounds"); do
-    for c in with_macro by_hand; do
+    for c in $crates; do
         touch "$out/$c/src/lib.rs"
         start=$(date +%s%N)
         (cd "$out/$c" && cargo build -q)
@@ -101,9 +148,11 @@ for _ in $(seq 1 "$rounds"); do
         echo "$c $(( (end - start) / 1000000 ))"
     done
 done | sort -k1,1 -k2,2n | awk '
-    { s = $2 / 1000; t[$1, ++n[$1]] = s; printf "%-10s %6.2f s\n", $1, s }
+    { s = $2 / 1000; t[$1, ++n[$1]] = s; printf "%-20s %6.2f s\n", $1, s }
     function median(c) { k = n[c]; return k % 2 ? t[c, (k + 1) / 2] : (t[c, k / 2] + t[c, k / 2 + 1]) / 2 }
     END {
         m = median("with_macro"); h = median("by_hand")
-        printf "median: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
+        printf "trivial shape, median: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
+        m = median("with_macro_realistic"); h = median("by_hand_realistic")
+        printf "realistic shape, median: async_with! %.2f s, by hand %.2f s, ratio %.2fx\n", m, h, m / h
     }'

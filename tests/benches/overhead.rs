@@ -6,9 +6,12 @@
 //!   path, panic caught and resumed, cancel hook on drop).
 //! - `macro`: `async_with!`.
 //!
-//! Each is measured with a trivial body and with a body doing one real `.await`
-//! (`tokio::task::yield_now`), on a current-thread runtime, many blocks per `block_on`.
-//! Future sizes are printed before the timings.
+//! Each is measured on two shapes (SPEC §6): `Counter`, a context borrowed as `&mut *ctx`
+//! with a trivial enter and exit; and `Session`, the shape users write: an owned context
+//! built in the block around a borrowed resource (`Session { res: &mut res }`), whose
+//! fallible enter and exit await inner async fns. Each with a trivial body and with a
+//! body doing one real `.await` (`tokio::task::yield_now`), on a current-thread runtime,
+//! many blocks per `block_on`. Future sizes are printed before the timings.
 //!
 //! Run with `cargo bench -p async-with-tests --bench overhead`.
 
@@ -108,6 +111,158 @@ async fn with_macro(ctx: &mut Counter, work: u64, yields: bool) -> Result<u64, I
     Ok(v)
 }
 
+/// The resource a `Session` borrows.
+struct Resource {
+    opened: u64,
+    closed: u64,
+}
+
+impl Resource {
+    async fn open(&mut self) -> Result<u64, SessionError> {
+        self.opened += 1;
+        Ok(self.opened)
+    }
+
+    async fn close(&mut self, ok: bool) -> Result<(), SessionError> {
+        self.closed += u64::from(ok) + u64::from(!ok);
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct SessionError;
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("session error")
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+/// The realistic shape: an owned context with a lifetime, built in the block.
+struct Session<'a> {
+    res: &'a mut Resource,
+}
+
+#[async_context]
+impl Session<'_> {
+    async fn enter(&mut self) -> Result<u64, SessionError> {
+        self.res.open().await
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), SessionError> {
+        self.res.close(outcome.is_ok()).await
+    }
+}
+
+async fn session_naive(res: &mut Resource, work: u64, yields: bool) -> Result<u64, SessionError> {
+    let mut session = Session { res };
+    let id = AsyncContext::enter(&mut session).await?;
+    if yields {
+        tokio::task::yield_now().await;
+    }
+    let v = black_box(work) + id;
+    AsyncContext::exit(&mut session, Outcome::ok()).await?;
+    Ok(v)
+}
+
+/// Calls `cancel` if dropped between enter and the end of exit.
+struct SessionGuard<'a> {
+    session: Session<'a>,
+    armed: bool,
+}
+
+impl Drop for SessionGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.session.cancel();
+        }
+    }
+}
+
+async fn session_guarded(res: &mut Resource, work: u64, yields: bool) -> Result<u64, SessionError> {
+    let mut guard = SessionGuard {
+        session: Session { res },
+        armed: false,
+    };
+    let id = AsyncContext::enter(&mut guard.session).await?;
+    guard.armed = true;
+    let result = {
+        let body = std::pin::pin!(async move {
+            if yields {
+                tokio::task::yield_now().await;
+            }
+            black_box(work) + id
+        });
+        catch(body).await
+    };
+    let outcome = match &result {
+        Ok(_) => Outcome::ok(),
+        Err(_) => Outcome::cancelled(), // stands in for the panic outcome
+    };
+    let exited = AsyncContext::exit(&mut guard.session, outcome).await;
+    guard.armed = false;
+    match result {
+        Ok(v) => {
+            exited?;
+            Ok(v)
+        }
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+async fn session_macro(res: &mut Resource, work: u64, yields: bool) -> Result<u64, SessionError> {
+    let v = async_with!(Session { res } as id => {
+        if yields {
+            tokio::task::yield_now().await;
+        }
+        black_box(work) + id
+    });
+    Ok(v)
+}
+
+/// Polls a pinned future with panics caught, as the macro's guarantees require.
+async fn catch<F: std::future::Future>(
+    mut body: std::pin::Pin<&mut F>,
+) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    })
+    .await
+}
+
+fn bench_session(
+    c: &mut Criterion,
+    name: &str,
+    f: impl AsyncFn(&mut Resource) -> Result<u64, SessionError>,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut res = Resource {
+                opened: 0,
+                closed: 0,
+            };
+            let start = Instant::now();
+            rt.block_on(async {
+                for i in 0..iters {
+                    black_box(f(&mut res).await.unwrap_or(i));
+                }
+            });
+            let elapsed = start.elapsed();
+            assert_eq!((res.opened, res.closed), (iters, iters));
+            elapsed
+        })
+    });
+}
+
 fn bench_one(
     c: &mut Criterion,
     name: &str,
@@ -144,7 +299,19 @@ fn sizes() {
     let naive = std::mem::size_of_val(&naive(&mut ctx, 1, true));
     let guarded = std::mem::size_of_val(&guarded(&mut ctx, 1, true));
     let with_macro = std::mem::size_of_val(&with_macro(&mut ctx, 1, true));
-    println!("future size: naive {naive} B, guarded {guarded} B, async_with! {with_macro} B");
+    println!(
+        "future size, trivial shape: naive {naive} B, guarded {guarded} B, async_with! {with_macro} B"
+    );
+    let mut res = Resource {
+        opened: 0,
+        closed: 0,
+    };
+    let naive = std::mem::size_of_val(&session_naive(&mut res, 1, true));
+    let guarded = std::mem::size_of_val(&session_guarded(&mut res, 1, true));
+    let with_macro = std::mem::size_of_val(&session_macro(&mut res, 1, true));
+    println!(
+        "future size, realistic shape: naive {naive} B, guarded {guarded} B, async_with! {with_macro} B"
+    );
 }
 
 fn overhead(c: &mut Criterion) {
@@ -163,6 +330,17 @@ fn overhead(c: &mut Criterion) {
     bench_one(c, "one_await/async_with", async |ctx| {
         with_macro(ctx, 1, true).await
     });
+    for (name, yields) in [("realistic_trivial", false), ("realistic_one_await", true)] {
+        bench_session(c, &format!("{name}/naive"), async |res| {
+            session_naive(res, 1, yields).await
+        });
+        bench_session(c, &format!("{name}/guarded"), async |res| {
+            session_guarded(res, 1, yields).await
+        });
+        bench_session(c, &format!("{name}/async_with"), async |res| {
+            session_macro(res, 1, yields).await
+        });
+    }
 }
 
 criterion_group! {
