@@ -16,8 +16,11 @@ use std::fmt;
 /// | a panic | | | ✓ | |
 /// | its future being dropped (only seen by a spawned exit) | | | | ✓ |
 ///
-/// The failure is the value that would leave the enclosing function: after `?`'s
-/// `From` conversion into the function's error type. [`error`], [`downcast_ref`], and
+/// The failure is the error as the body produced it, with its own type: what a failing
+/// `?` found (before `From` converts it into the function's error type, which happens only
+/// when the function returns it), or the `Err`/`None` a `return` gave. So a
+/// `downcast_ref::<sqlx::Error>()` finds a database error even in a function returning
+/// `anyhow::Result`. [`error`], [`downcast_ref`], and
 /// the `Display`/`Debug` impls look into it as far as its type allows: an error type that
 /// implements [`std::error::Error`] is fully visible; a type with only `Debug`/`Display`
 /// shows through those; anything else, or a type that is not `Send + Sync`, shows as

@@ -41,7 +41,8 @@ impl<'m, T: ?Sized> AsyncContext for &'m Mutex<T> {
 }
 
 /// `&tokio::sync::Semaphore` is a context that binds a permit, released before exit.
-/// Enter fails with [`AcquireError`] when the semaphore is closed.
+/// Enter fails with [`AcquireError`](tokio::sync::AcquireError) when the semaphore is
+/// closed.
 ///
 /// ```
 /// use async_with::async_with;
