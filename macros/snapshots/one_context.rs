@@ -1,6 +1,8 @@
 async fn expansion() {
     {
-        use ::async_with::__private::LeaveWithError as _;
+        use ::async_with::__private::{
+            LeaveWithError as _, NoScopeCut as _, ScopeCut as _,
+        };
         use ::async_with::__private::{
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
             ViewOpaque as _, ViewStatic as _,
@@ -13,6 +15,10 @@ async fn expansion() {
             return __async_with_witness.never();
         }
         let mut __async_with_guard0 = ::async_with::__private::guard(db.transaction());
+        let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
+            &mut __async_with_guard0.context,
+        ))
+            .__async_with_cut();
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 &mut __async_with_guard0.context,
             )
@@ -43,11 +49,11 @@ async fn expansion() {
                 ::core::convert::Infallible, __async_with_Failures0 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
-            ::async_with::__private::catch(body).await
+            ::async_with::__private::catch(body, __async_with_cut0).await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
-            ::core::result::Result::Err(panic) => {
-                ::async_with::__private::panicked(panic)
+            ::core::result::Result::Err(interrupted) => {
+                ::async_with::__private::interrupted(interrupted)
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
@@ -66,17 +72,19 @@ async fn expansion() {
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
         let __async_with_failed0 = __async_with_outcome0.is_err();
-        let __async_with_exited0 = ::async_with::AsyncContext::exit(
-                &mut __async_with_guard0.context,
-                __async_with_outcome0,
-            )
-            .await;
+        let __async_with_exited0 = {
+            let exit = ::core::pin::pin!(
+                ::async_with::AsyncContext::exit(& mut __async_with_guard0.context,
+                __async_with_outcome0)
+            );
+            ::async_with::__private::shield(exit).await
+        };
         __async_with_guard0.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
-                if let ::core::result::Result::Err(panic) = __async_with_result0 {
-                    ::async_with::__private::resume_unwind(panic)
+                if let ::core::result::Result::Err(interrupted) = __async_with_result0 {
+                    ::async_with::__private::resume_panic(interrupted)
                 }
                 return ::async_with::__private::Fail {
                     error: failed.map(::core::mem::drop),
@@ -90,8 +98,14 @@ async fn expansion() {
             ::core::option::Option::None
         };
         match __async_with_result0 {
-            ::core::result::Result::Err(panic) => {
-                ::async_with::__private::resume_unwind(panic)
+            ::core::result::Result::Err(interrupted) => {
+                match __async_with_suppressed0 {
+                    ::core::option::Option::Some(value) => value,
+                    ::core::option::Option::None => {
+                        ::async_with::__private::unwound(interrupted).await;
+                        ::core::unreachable!()
+                    }
+                }
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),

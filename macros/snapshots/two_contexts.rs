@@ -1,6 +1,8 @@
 async fn expansion() {
     {
-        use ::async_with::__private::LeaveWithError as _;
+        use ::async_with::__private::{
+            LeaveWithError as _, NoScopeCut as _, ScopeCut as _,
+        };
         use ::async_with::__private::{
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
             ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
@@ -14,6 +16,10 @@ async fn expansion() {
             return __async_with_witness.never();
         }
         let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
+        let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
+            &mut __async_with_guard0.context,
+        ))
+            .__async_with_cut();
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 &mut __async_with_guard0.context,
             )
@@ -44,9 +50,11 @@ async fn expansion() {
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
-                }); let __async_with_value1 = match ::async_with::AsyncContext::enter(&
-                mut __async_with_guard1.context). await { ::core::result::Result::Ok(ok)
-                => ok, failed => return
+                }); let __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(&
+                mut __async_with_guard1.context)).__async_with_cut(); let
+                __async_with_value1 = match ::async_with::AsyncContext::enter(& mut
+                __async_with_guard1.context). await { ::core::result::Result::Ok(ok) =>
+                ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
@@ -57,9 +65,10 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });
-                ::async_with::__private::catch(body). await }; let __async_with_outcome1
-                = match & __async_with_result1 { ::core::result::Result::Err(panic) =>
-                ::async_with::__private::panicked(panic),
+                ::async_with::__private::catch(body, __async_with_cut1). await }; let
+                __async_with_outcome1 = match & __async_with_result1 {
+                ::core::result::Result::Err(interrupted) =>
+                ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Return(returned))
                 => { match (& ::async_with::__private::Probe(returned))
                 .__async_with_split() { ::core::option::Option::Some(error) =>
@@ -68,19 +77,24 @@ async fn expansion() {
                 ::core::option::Option::None => ::async_with::Outcome::ok(), } }
                 ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(), }; let
                 __async_with_failed1 = __async_with_outcome1.is_err(); let
-                __async_with_exited1 = ::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1). await;
-                __async_with_guard1.armed = false; let __async_with_decision1 = match
-                __async_with_exited1 { ::core::result::Result::Ok(ok) => ok, failed => {
-                if let ::core::result::Result::Err(panic) = __async_with_result1 {
-                ::async_with::__private::resume_unwind(panic) } return
+                __async_with_exited1 = { let exit =
+                ::core::pin::pin!(::async_with::AsyncContext::exit(& mut
+                __async_with_guard1.context, __async_with_outcome1));
+                ::async_with::__private::shield(exit). await }; __async_with_guard1.armed
+                = false; let __async_with_decision1 = match __async_with_exited1 {
+                ::core::result::Result::Ok(ok) => ok, failed => { if let
+                ::core::result::Result::Err(interrupted) = __async_with_result1 {
+                ::async_with::__private::resume_panic(interrupted) } return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))) } }; let __async_with_suppressed1 = if
                 __async_with_failed1 {
                 ::async_with::__private::SuppressTo::suppressed(__async_with_decision1) }
                 else { ::core::option::Option::None }; match __async_with_result1 {
-                ::core::result::Result::Err(panic) =>
-                ::async_with::__private::resume_unwind(panic),
+                ::core::result::Result::Err(interrupted) => match
+                __async_with_suppressed1 { ::core::option::Option::Some(value) => value,
+                ::core::option::Option::None => {
+                ::async_with::__private::unwound(interrupted). await;
+                ::core::unreachable!() } },
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
                 => value,
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::ReturnOk(returned))
@@ -96,11 +110,11 @@ async fn expansion() {
                 => value, ::core::option::Option::None => match failure {}, }, } }); flow
                 }
             );
-            ::async_with::__private::catch(body).await
+            ::async_with::__private::catch(body, __async_with_cut0).await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
-            ::core::result::Result::Err(panic) => {
-                ::async_with::__private::panicked(panic)
+            ::core::result::Result::Err(interrupted) => {
+                ::async_with::__private::interrupted(interrupted)
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Return(returned),
@@ -140,17 +154,19 @@ async fn expansion() {
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
         let __async_with_failed0 = __async_with_outcome0.is_err();
-        let __async_with_exited0 = ::async_with::AsyncContext::exit(
-                &mut __async_with_guard0.context,
-                __async_with_outcome0,
-            )
-            .await;
+        let __async_with_exited0 = {
+            let exit = ::core::pin::pin!(
+                ::async_with::AsyncContext::exit(& mut __async_with_guard0.context,
+                __async_with_outcome0)
+            );
+            ::async_with::__private::shield(exit).await
+        };
         __async_with_guard0.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
-                if let ::core::result::Result::Err(panic) = __async_with_result0 {
-                    ::async_with::__private::resume_unwind(panic)
+                if let ::core::result::Result::Err(interrupted) = __async_with_result0 {
+                    ::async_with::__private::resume_panic(interrupted)
                 }
                 return ::async_with::__private::Fail {
                     error: failed.map(::core::mem::drop),
@@ -164,8 +180,14 @@ async fn expansion() {
             ::core::option::Option::None
         };
         match __async_with_result0 {
-            ::core::result::Result::Err(panic) => {
-                ::async_with::__private::resume_unwind(panic)
+            ::core::result::Result::Err(interrupted) => {
+                match __async_with_suppressed0 {
+                    ::core::option::Option::Some(value) => value,
+                    ::core::option::Option::None => {
+                        ::async_with::__private::unwound(interrupted).await;
+                        ::core::unreachable!()
+                    }
+                }
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),

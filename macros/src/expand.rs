@@ -46,9 +46,10 @@ pub fn layer(layer: &Layer) -> TokenStream {
             }
         }
     });
-    let leave_trait = layer
-        .outermost
-        .then(|| quote!(use #private::LeaveWithError as _;));
+    // Trait imports reach every layer of the call from the outermost block.
+    let leave_trait = layer.outermost.then(
+        || quote!(use #private::{LeaveWithError as _, NoScopeCut as _, ScopeCut as _};),
+    );
     let view_imports = view_imports(layer);
     let enter = enter(layer);
     let body = body(layer);
@@ -119,8 +120,10 @@ fn enter(layer: &Layer) -> TokenStream {
     );
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed) = (binding("ok"), binding("failed"));
+    let cut = &names.cut;
     quote! {
         let mut #guard = #guard_new;
+        let #cut = (&::async_with::__private::ScopeOf::new(&mut #guard.context)).__async_with_cut();
         let #value = match #call {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => #leave,
@@ -142,7 +145,7 @@ fn enter(layer: &Layer) -> TokenStream {
 /// (S14/S15); the body's future is gone before exit is awaited.
 fn body(layer: &Layer) -> TokenStream {
     let names = &layer.names;
-    let (value, keep, result) = (&names.value, &names.keep, &names.result);
+    let (value, keep, result, cut) = (&names.value, &names.keep, &names.result, &names.cut);
     let bind = layer.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
     let (stmts, tail) = match &layer.body {
         Body::Block { stmts, tail } => (quote!(#(#stmts)*), tail.clone()),
@@ -181,7 +184,7 @@ fn body(layer: &Layer) -> TokenStream {
                     ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
             });
-            ::async_with::__private::catch(#body).await
+            ::async_with::__private::catch(#body, #cut).await
         };
     }
 }
@@ -194,7 +197,7 @@ fn outcome(layer: &Layer) -> TokenStream {
     let private = quote!(::async_with::__private);
     let flow = quote!(#private::AsyncWithBodyFlow);
     let (panic, returned, failure, error) = (
-        binding("panic"),
+        binding("interrupted"),
         binding("returned"),
         binding("failure"),
         binding("error"),
@@ -222,7 +225,7 @@ fn outcome(layer: &Layer) -> TokenStream {
     });
     quote! {
         let #outcome = match &#result {
-            ::core::result::Result::Err(#panic) => #private::panicked(#panic),
+            ::core::result::Result::Err(#panic) => #private::interrupted(#panic),
             #probe_return
             #probe_fail
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
@@ -252,13 +255,14 @@ fn exit(layer: &Layer) -> TokenStream {
         &names.suppressed,
     );
     let (first, last) = span_range(&layer.context);
+    let exit_future = binding("exit");
     let call = stretch(
-        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome).await),
+        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome)),
         first,
         last,
     );
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
-    let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("panic"));
+    let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("interrupted"));
     let body_span = layer.body_span;
     let decision_at_body = syn::Ident::new(
         &decision.to_string(),
@@ -270,13 +274,16 @@ fn exit(layer: &Layer) -> TokenStream {
     let suppress = quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
     quote! {
         let #failed_outcome = #outcome.is_err();
-        let #exited = #call;
+        let #exited = {
+            let #exit_future = ::core::pin::pin!(#call);
+            ::async_with::__private::shield(#exit_future).await
+        };
         #guard.armed = false;
         let #decision = match #exited {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => {
                 if let ::core::result::Result::Err(#panic) = #result {
-                    ::async_with::__private::resume_unwind(#panic)
+                    ::async_with::__private::resume_panic(#panic)
                 }
                 #leave
             }
@@ -297,7 +304,7 @@ fn replay(layer: &Layer) -> TokenStream {
     let flow = quote!(::async_with::__private::AsyncWithBodyFlow);
     let (value, panic, returned, jump, failure) = (
         binding("value"),
-        binding("panic"),
+        binding("interrupted"),
         binding("returned"),
         binding("jump"),
         binding("failure"),
@@ -342,7 +349,13 @@ fn replay(layer: &Layer) -> TokenStream {
     let on_fail = suppressed_or(replay_fail);
     quote! {
         match #result {
-            ::core::result::Result::Err(#panic) => ::async_with::__private::resume_unwind(#panic),
+            ::core::result::Result::Err(#panic) => match #suppressed {
+                ::core::option::Option::Some(#value) => #value,
+                ::core::option::Option::None => {
+                    ::async_with::__private::unwound(#panic).await;
+                    ::core::unreachable!()
+                }
+            },
             ::core::result::Result::Ok(#flow::Value(#value)) => #value,
             ::core::result::Result::Ok(#flow::ReturnOk(#returned)) => #replay_return_ok,
             ::core::result::Result::Ok(#flow::Jump(#jump)) => #replay_jump,

@@ -529,9 +529,63 @@ fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
     }
 }
 
-/// `return ..`, `break ..`, `continue ..`: expressions that never give a value.
+/// `return ..`, `break ..`, `continue ..`, and a `loop` that no `break` ends: expressions
+/// that never give a value (as the flow's value, a `loop {}` would make the block `!`).
 fn leaves(expr: &Expr) -> bool {
-    matches!(expr, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_))
+    match expr {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Loop(lp) => {
+            let mut finder = BreakFinder {
+                label: lp.label.as_ref().map(|l| l.name.ident.to_string()),
+                depth: 0,
+                found: false,
+            };
+            finder.visit_block_mut(&mut lp.body.clone());
+            !finder.found
+        }
+        _ => false,
+    }
+}
+
+/// Finds a `break` that ends a given loop: unlabelled outside inner loops, or with its
+/// label.
+struct BreakFinder {
+    label: Option<String>,
+    depth: usize,
+    found: bool,
+}
+
+impl VisitMut for BreakFinder {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
+            Expr::Break(brk) => {
+                self.found |= match &brk.label {
+                    Some(label) => self.label.as_deref() == Some(&label.ident.to_string()),
+                    None => self.depth == 0,
+                };
+                visit_mut::visit_expr_break_mut(self, brk);
+            }
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.depth += 1;
+                visit_mut::visit_expr_mut(self, expr);
+                self.depth -= 1;
+            }
+            // A macro other than std's may hide a `break`: count it as one.
+            Expr::Macro(mac) => self.found |= std_macro_name(&mac.mac).is_none(),
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Macro(mac) = stmt {
+            self.found |= std_macro_name(&mac.mac).is_none();
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `return` values that are not failures by their syntax: `()`, `Ok(..)`, `Some(..)`.

@@ -6,6 +6,7 @@ mod context;
 mod exit_stack;
 mod generator;
 mod outcome;
+mod scope;
 mod suppress;
 #[cfg(feature = "tokio")]
 mod tokio_contexts;
@@ -24,6 +25,9 @@ pub use context::{AsyncContext, ExitDecision};
 pub use exit_stack::{BoxError, ExitStack};
 pub use generator::{Ended, Generator, GeneratorError, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
+pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
+#[cfg(feature = "tokio")]
+pub use scope::{Timeout, timeout, timeout_at};
 pub use suppress::{Suppress, suppress};
 #[cfg(feature = "tokio")]
 pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, TaskGroup, Write, read, write};

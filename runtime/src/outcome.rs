@@ -57,6 +57,8 @@ enum Repr<'a> {
     Failed(Failure<'a>),
     Panicked(Option<&'a str>),
     Cancelled,
+    /// This context, a scope, cut the body short, for this reason.
+    Cut(&'static (dyn Error + Send + Sync)),
 }
 
 /// What of a failure's type can be seen; chosen where the block is expanded.
@@ -168,7 +170,31 @@ impl<'a> Outcome<'a> {
     /// assert!(!async_with::Outcome::ok().is_err());
     /// ```
     pub const fn is_err(&self) -> bool {
-        matches!(self.repr, Repr::Failed(_))
+        matches!(self.repr, Repr::Failed(_) | Repr::Cut(_))
+    }
+
+    /// The body was cut short by this very context, a scope (a [`timeout`] whose deadline
+    /// passed, a [`CancelScope`] whose handle was cancelled, a `TaskGroup` whose task
+    /// failed). It is a failure too ([`is_err`](Outcome::is_err)), whose
+    /// [`error`](Outcome::error) is the scope's reason. A scope's exit returns its error
+    /// or [`Exit::Suppress`] for its own cut; blocks inside the cut body see
+    /// [`is_cancelled`](Outcome::is_cancelled) instead.
+    ///
+    /// [`timeout`]: crate::timeout
+    /// [`CancelScope`]: crate::CancelScope
+    ///
+    /// ```
+    /// assert!(!async_with::Outcome::ok().is_cut());
+    /// ```
+    pub const fn is_cut(&self) -> bool {
+        matches!(self.repr, Repr::Cut(_))
+    }
+
+    /// A scope's own cut, for this reason.
+    pub(crate) const fn cut(reason: &'static (dyn Error + Send + Sync)) -> Self {
+        Outcome {
+            repr: Repr::Cut(reason),
+        }
     }
 
     /// The body panicked. The panic resumes after every exit has run.
@@ -220,6 +246,7 @@ impl<'a> Outcome<'a> {
     pub fn error(&self) -> Option<&(dyn Error + 'a)> {
         match self.repr {
             Repr::Failed(Failure::Static(e)) => Some(e),
+            Repr::Cut(reason) => Some(reason),
             _ => None,
         }
     }
@@ -240,6 +267,7 @@ impl<'a> Outcome<'a> {
     pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&'a E> {
         match self.repr {
             Repr::Failed(Failure::Static(e)) => e.downcast_ref::<E>(),
+            Repr::Cut(reason) => reason.downcast_ref::<E>(),
             _ => None,
         }
     }
@@ -272,6 +300,7 @@ impl fmt::Debug for Outcome<'_> {
         match self.repr {
             Repr::Ok => f.write_str("Ok"),
             Repr::Cancelled => f.write_str("Cancelled"),
+            Repr::Cut(reason) => f.debug_tuple("Cut").field(&reason).finish(),
             Repr::Panicked(Some(message)) => f.debug_tuple("Panicked").field(&message).finish(),
             Repr::Panicked(None) => f.write_str("Panicked(<non-string payload>)"),
             Repr::Failed(failure) => {
@@ -296,6 +325,7 @@ impl fmt::Display for Outcome<'_> {
         match self.repr {
             Repr::Ok => f.write_str("ok"),
             Repr::Cancelled => f.write_str("cancelled"),
+            Repr::Cut(reason) => fmt::Display::fmt(reason, f),
             Repr::Panicked(Some(message)) => write!(f, "panicked: {message}"),
             Repr::Panicked(None) => f.write_str("panicked"),
             Repr::Failed(failure) => match failure {

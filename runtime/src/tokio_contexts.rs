@@ -7,7 +7,11 @@ use tokio::sync::{
     AcquireError, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
     SemaphorePermit,
 };
-use tokio::task::JoinSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::task::{Context, Poll, Waker};
+use tokio::task::{AbortHandle, JoinSet};
 
 /// `&tokio::sync::Mutex<T>` is a context that binds the guard: locked for the body,
 /// unlocked (by dropping the guard) before exit.
@@ -160,8 +164,11 @@ impl<'l, T: ?Sized> AsyncContext for Write<'l, T> {
 /// Python's `asyncio.TaskGroup`: the body spawns tasks; exit waits for all of them.
 ///
 /// - When every task succeeds, exit returns once the last one has finished.
-/// - The first task to fail aborts the others; exit waits until they are gone and then
-///   fails with that task's error (a task's panic resumes in the block instead).
+/// - The first task to fail (or panic) aborts the others at once and cuts the body short,
+///   as a [`Scope`](crate::Scope): blocks inside the body run their async exits, then the
+///   group's exit waits until every task is gone and fails with that task's error.
+/// - A task's panic is never lost: it resumes after the group's exit has awaited every
+///   task, also when the body failed.
 /// - When the body itself fails or panics, every task is aborted and awaited, and the
 ///   body's failure goes on.
 /// - When the block is cancelled, every task is aborted (`cancel`). No task outlives
@@ -201,6 +208,33 @@ impl<'l, T: ?Sized> AsyncContext for Write<'l, T> {
 /// ```
 pub struct TaskGroup<E> {
     tasks: JoinSet<Result<(), E>>,
+    shared: Arc<GroupShared>,
+}
+
+/// What the group's tasks share with the block: whether one failed, the block's waker,
+/// and every task's abort handle.
+#[derive(Default)]
+struct GroupShared {
+    failed: AtomicBool,
+    waker: StdMutex<Option<Waker>>,
+    aborts: StdMutex<Vec<AbortHandle>>,
+}
+
+fn lock<T>(mutex: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl GroupShared {
+    /// A task failed: abort every task, wake the block so it cuts its body.
+    fn fail(&self) {
+        self.failed.store(true, Ordering::SeqCst);
+        for abort in lock(&self.aborts).iter() {
+            abort.abort();
+        }
+        if let Some(waker) = lock(&self.waker).take() {
+            waker.wake();
+        }
+    }
 }
 
 impl<E: Send + 'static> TaskGroup<E> {
@@ -213,6 +247,7 @@ impl<E: Send + 'static> TaskGroup<E> {
     pub fn new() -> Self {
         TaskGroup {
             tasks: JoinSet::new(),
+            shared: Arc::default(),
         }
     }
 
@@ -231,7 +266,25 @@ impl<E: Send + 'static> TaskGroup<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        self.tasks.spawn(task);
+        let shared = self.shared.clone();
+        let mut task = Box::pin(task);
+        let watched = std::future::poll_fn(move |cx| {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(result)) => {
+                    if result.is_err() {
+                        shared.fail();
+                    }
+                    Poll::Ready(result)
+                }
+                Err(payload) => {
+                    shared.fail();
+                    std::panic::resume_unwind(payload)
+                }
+            }
+        });
+        let abort = self.tasks.spawn(watched);
+        lock(&self.shared.aborts).push(abort);
     }
 
     /// How many tasks have not been awaited yet.
@@ -251,12 +304,6 @@ impl<E: Send + 'static> TaskGroup<E> {
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
-
-    /// Aborts every task and waits until all are gone.
-    async fn abort_all(&mut self) {
-        self.tasks.abort_all();
-        while self.tasks.join_next().await.is_some() {}
-    }
 }
 
 impl<E: Send + 'static> Default for TaskGroup<E> {
@@ -264,6 +311,18 @@ impl<E: Send + 'static> Default for TaskGroup<E> {
         Self::new()
     }
 }
+
+/// The reason a [`TaskGroup`] cuts its body.
+#[derive(Debug)]
+struct TaskFailed;
+
+impl std::fmt::Display for TaskFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a task of the group failed")
+    }
+}
+
+impl std::error::Error for TaskFailed {}
 
 #[diagnostic::do_not_recommend]
 impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
@@ -280,29 +339,70 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
         if !outcome.is_ok() {
-            self.abort_all().await;
-            return Ok(());
+            self.tasks.abort_all();
         }
+        let mut first_error = None;
+        let mut panic = None;
         while let Some(joined) = self.tasks.join_next().await {
             match joined {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => {
-                    self.abort_all().await;
-                    return Err(error);
+                    first_error.get_or_insert(error);
+                    self.tasks.abort_all();
                 }
                 Err(join_error) if join_error.is_panic() => {
-                    self.abort_all().await;
-                    std::panic::resume_unwind(join_error.into_panic());
+                    panic.get_or_insert(join_error.into_panic());
+                    self.tasks.abort_all();
                 }
-                // Aborted from outside the group: nothing to report.
+                // Aborted: nothing to report.
                 Err(_) => {}
             }
         }
-        Ok(())
+        lock(&self.shared.aborts).clear();
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
+        }
+        match first_error {
+            // A task's failure is the block's, unless the body failed on its own.
+            Some(error) if outcome.is_ok() || outcome.is_cut() => Err(error),
+            _ => Ok(()),
+        }
     }
 
     fn cancel(&mut self) {
         self.tasks.abort_all();
+    }
+}
+
+impl<E: Send + 'static> crate::Scope for TaskGroup<E> {
+    type Cut = GroupCut;
+
+    fn cut(&mut self) -> GroupCut {
+        GroupCut {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// Resolves when a task of the group failed.
+#[doc(hidden)]
+pub struct GroupCut {
+    shared: Arc<GroupShared>,
+}
+
+impl Future for GroupCut {
+    type Output = crate::CutReason;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
+        let shared = &self.shared;
+        if shared.failed.load(Ordering::SeqCst) {
+            return Poll::Ready(&TaskFailed);
+        }
+        *lock(&shared.waker) = Some(cx.waker().clone());
+        if shared.failed.load(Ordering::SeqCst) {
+            return Poll::Ready(&TaskFailed);
+        }
+        Poll::Pending
     }
 }
 

@@ -7,7 +7,8 @@
 //! | --- | --- |
 //! | take the context, arm `cancel` after enter | [`guard()`], [`Guard`] |
 //! | the body's way out | [`AsyncWithBodyFlow`], [`Witness`] (ties `return` to the fn's type), [`Branch`] (`?`) |
-//! | poll the body, catching a panic | [`catch()`], [`panicked`], [`resume_unwind`] |
+//! | is the context a scope? | [`ScopeOf`], [`ScopeCut`] / [`NoScopeCut`] (a [`Scope`](crate::Scope)'s cut, or [`NoCut`]) |
+//! | poll the body, catching a panic, carrying out cuts | [`catch()`], [`interrupted`] (the outcome), [`shield`] (exit), [`resume_panic`], [`unwound`] |
 //! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] and `Probe*` for a returned value, [`failed`] |
 //! | a suppressed failure's value | [`SuppressTo`] |
 //! | leave the function | [`from_residual`] / [`FromResidual`] (a `?`), [`Fail`] / [`LeaveWithError`] / [`FromContextError`] (enter or exit errors) |

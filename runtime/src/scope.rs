@@ -1,0 +1,383 @@
+//! Scopes: contexts that cut their own body short while the block lives on, so that every
+//! exit inside and around the cut still runs async.
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+/// Why a scope cut its body: an error with a `'static` lifetime, which the scope's exit
+/// sees in its [`Outcome`](crate::Outcome) (with [`is_cut`](crate::Outcome::is_cut)).
+pub type CutReason = &'static (dyn Error + Send + Sync);
+
+/// A context that can cut its own body short: Trio's cancel scope, Python's
+/// `asyncio.timeout`.
+///
+/// [`cut`](Scope::cut) is taken once, before enter; the block polls it whenever its body is
+/// left pending. When it resolves, the body is cut at its current await: blocks inside it
+/// (also inside async fns it awaits, on the same task) first run their async exits,
+/// innermost first, seeing [`Outcome::is_cancelled`](crate::Outcome::is_cancelled); then
+/// the body's future is dropped, and this context's exit runs with
+/// [`Outcome::is_cut`](crate::Outcome::is_cut). That exit must end the cut: return an error
+/// (the block then fails with it, as [`timeout`] does with [`Elapsed`]) or, for a context
+/// whose exit returns [`Exit`](crate::Exit), `Exit::Suppress` (the block then gives `()` /
+/// `None`, as [`CancelScope`] does). An exit that does neither panics, naming the mistake.
+///
+/// Exits are never cut. Work spawned onto other tasks is outside the scope. A generic
+/// `C: AsyncContext` in a block is taken as a plain context (its cut is not polled).
+///
+/// A scope written by hand: cut the body when a client disconnects.
+///
+/// ```
+/// use async_with::{async_context, async_with, CutReason, Exit, Outcome, Scope};
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use tokio::sync::watch;
+///
+/// #[derive(Debug)]
+/// struct Disconnected;
+/// impl std::fmt::Display for Disconnected {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("client disconnected") }
+/// }
+/// impl std::error::Error for Disconnected {}
+///
+/// /// Cuts its body when `connected` turns false; the block then gives `()`.
+/// struct WhileConnected { connected: watch::Receiver<bool> }
+///
+/// #[async_context]
+/// impl WhileConnected {
+///     async fn exit(&mut self, outcome: Outcome<'_>) -> Exit {
+///         if outcome.is_cut() { Exit::Suppress } else { Exit::Propagate }
+///     }
+/// }
+///
+/// impl Scope for WhileConnected {
+///     type Cut = Pin<Box<dyn Future<Output = CutReason> + Send>>;
+///     fn cut(&mut self) -> Self::Cut {
+///         let mut connected = self.connected.clone();
+///         Box::pin(async move {
+///             let _ = connected.wait_for(|up| !*up).await;
+///             &Disconnected as CutReason
+///         })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let (tx, rx) = watch::channel(true);
+/// tokio::spawn(async move {
+///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///     tx.send(false).unwrap();
+/// });
+/// let mut sent = 0;
+/// async_with!(WhileConnected { connected: rx } => {
+///     loop {
+///         sent += 1;
+///         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+///     }
+/// });
+/// assert_eq!(sent, 4); // at 0, 300, 600 and 900 ms; cut at 1 s
+/// # }
+/// ```
+pub trait Scope {
+    /// Resolves when the body must be cut, with the reason.
+    type Cut: Future<Output = CutReason> + Unpin;
+
+    /// The scope's cut, taken once before enter.
+    fn cut(&mut self) -> Self::Cut;
+}
+
+impl<S: Scope + ?Sized> Scope for &mut S {
+    type Cut = S::Cut;
+    fn cut(&mut self) -> Self::Cut {
+        (**self).cut()
+    }
+}
+
+/// The error of a [`timeout`] block whose deadline passed.
+///
+/// ```
+/// assert_eq!(async_with::Elapsed.to_string(), "deadline has elapsed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl Error for Elapsed {}
+
+/// Trio's cancel scope: [`handle`](CancelScope::handle) gives a [`CancelHandle`] whose
+/// [`cancel`](CancelHandle::cancel) cuts the block's body from anywhere (another task,
+/// another thread). The scope swallows its own cut: the block gives `()` (or `None`) and
+/// the code after it runs; contexts around it see nothing. A handle cancelled before the
+/// block is entered cuts the body at its first await. The block binds the handle.
+///
+/// ```
+/// use async_with::{async_with, CancelScope};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let scope = CancelScope::new();
+/// let handle = scope.handle();
+/// tokio::spawn(async move {
+///     tokio::time::sleep(Duration::from_secs(1)).await;
+///     handle.cancel();
+/// });
+/// let mut ticks = 0;
+/// async_with!(scope => {
+///     loop {
+///         tokio::time::sleep(Duration::from_millis(400)).await;
+///         ticks += 1;
+///     }
+/// });
+/// assert_eq!(ticks, 2); // at 400 and 800 ms; cut at 1 s
+/// # }
+/// ```
+#[derive(Default)]
+pub struct CancelScope {
+    shared: Arc<Cancel>,
+}
+
+/// Cancels a [`CancelScope`]'s block. `Clone + Send + Sync + 'static`.
+///
+/// ```
+/// let scope = async_with::CancelScope::new();
+/// let handle = scope.handle();
+/// assert!(!handle.is_cancelled());
+/// handle.cancel();
+/// assert!(handle.is_cancelled());
+/// ```
+#[derive(Clone, Default)]
+pub struct CancelHandle {
+    shared: Arc<Cancel>,
+}
+
+#[derive(Default)]
+struct Cancel {
+    cancelled: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl CancelScope {
+    /// A scope not cancelled yet.
+    ///
+    /// ```
+    /// assert!(!async_with::CancelScope::new().handle().is_cancelled());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A handle that cancels this scope.
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// scope.handle().cancel();
+    /// assert!(scope.handle().is_cancelled());
+    /// ```
+    pub fn handle(&self) -> CancelHandle {
+        CancelHandle {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl CancelHandle {
+    /// Cuts the scope's body (now, or at its first await if it has not started).
+    /// Cancelling twice does nothing more.
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// scope.handle().cancel();
+    /// scope.handle().cancel();
+    /// ```
+    pub fn cancel(&self) {
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+        let waker = self
+            .shared
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Whether [`cancel`](CancelHandle::cancel) was called.
+    ///
+    /// ```
+    /// assert!(!async_with::CancelScope::new().handle().is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+/// The reason a [`CancelScope`] gives for its cut.
+#[derive(Debug)]
+struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cancelled by its scope's handle")
+    }
+}
+
+impl Error for Cancelled {}
+
+#[diagnostic::do_not_recommend]
+impl crate::AsyncContext for CancelScope {
+    type Value<'a> = CancelHandle;
+    type Error = std::convert::Infallible;
+    type Decision = crate::Exit;
+
+    async fn enter(&mut self) -> Result<CancelHandle, Self::Error> {
+        Ok(self.handle())
+    }
+
+    async fn exit(&mut self, outcome: crate::Outcome<'_>) -> Result<crate::Exit, Self::Error> {
+        Ok(if outcome.is_cut() {
+            crate::Exit::Suppress
+        } else {
+            crate::Exit::Propagate
+        })
+    }
+}
+
+impl Scope for CancelScope {
+    type Cut = CancelCut;
+
+    fn cut(&mut self) -> CancelCut {
+        CancelCut {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// Resolves once the scope's handle is cancelled.
+#[doc(hidden)]
+pub struct CancelCut {
+    shared: Arc<Cancel>,
+}
+
+impl Future for CancelCut {
+    type Output = CutReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
+        let shared = &self.shared;
+        if shared.cancelled.load(Ordering::SeqCst) {
+            return Poll::Ready(&Cancelled);
+        }
+        *shared.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        // A `cancel` between the check and the registration found no waker: look again.
+        if shared.cancelled.load(Ordering::SeqCst) {
+            return Poll::Ready(&Cancelled);
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(feature = "tokio")]
+pub use self::deadline::{Timeout, timeout, timeout_at};
+
+#[cfg(feature = "tokio")]
+mod deadline {
+    use super::{CutReason, Elapsed, Scope};
+    use crate::{AsyncContext, Outcome};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+    use tokio::time::{Instant, Sleep};
+
+    /// A block that fails with [`Elapsed`] if its body is still running at `deadline`:
+    /// the body is cut there, every exit inside it runs async (seeing a cancellation),
+    /// and the block leaves the function as `?` would. Around it,
+    /// `suppress::<Elapsed>()` moves on instead. Python's `asyncio.timeout`.
+    ///
+    /// ```
+    /// use async_with::{async_with, timeout, Elapsed};
+    /// use std::time::Duration;
+    ///
+    /// async fn slow() -> Result<u32, Elapsed> {
+    ///     async_with!(timeout(Duration::from_secs(1)) => {
+    ///         tokio::time::sleep(Duration::from_secs(5)).await;
+    ///     });
+    ///     Ok(1)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// assert_eq!(slow().await, Err(Elapsed));
+    /// # }
+    /// ```
+    pub fn timeout(duration: Duration) -> Timeout {
+        timeout_at(Instant::now() + duration)
+    }
+
+    /// [`timeout`] with a deadline given as an instant of tokio's clock.
+    ///
+    /// ```
+    /// use async_with::{async_with, timeout_at};
+    /// use tokio::time::{Duration, Instant};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// let n = async_with!(timeout_at(deadline) => { 7 }); // done long before the deadline
+    /// assert_eq!(n, 7);
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout_at(deadline: Instant) -> Timeout {
+        Timeout { deadline }
+    }
+
+    /// The context [`timeout`] and [`timeout_at`] build.
+    pub struct Timeout {
+        deadline: Instant,
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl AsyncContext for Timeout {
+        type Value<'a> = ();
+        type Error = Elapsed;
+        type Decision = ();
+
+        async fn enter(&mut self) -> Result<(), Elapsed> {
+            Ok(())
+        }
+
+        async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Elapsed> {
+            if outcome.is_cut() { Err(Elapsed) } else { Ok(()) }
+        }
+    }
+
+    impl Scope for Timeout {
+        type Cut = DeadlineCut;
+
+        fn cut(&mut self) -> DeadlineCut {
+            DeadlineCut {
+                sleep: Box::pin(tokio::time::sleep_until(self.deadline)),
+            }
+        }
+    }
+
+    /// Resolves at the deadline.
+    #[doc(hidden)]
+    pub struct DeadlineCut {
+        sleep: Pin<Box<Sleep>>,
+    }
+
+    impl Future for DeadlineCut {
+        type Output = CutReason;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
+            self.sleep.as_mut().poll(cx).map(|()| &Elapsed as CutReason)
+        }
+    }
+}

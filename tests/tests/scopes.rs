@@ -1,0 +1,526 @@
+//! SPEC §3b, S17–S23: scopes cut their body short while every exit still runs async.
+//! On tokio's paused clock: times are exact and nothing really waits.
+
+use async_with::{
+    CancelScope, Elapsed, Outcome, TaskGroup, async_context, async_with, suppress, timeout,
+};
+use async_with_tests::{Log, TestError, describe};
+use std::time::Duration;
+use tokio::time::{Instant, sleep};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A context whose exit awaits for `exit_takes` on the clock; logs the times it sees
+/// (in ms since `start`), its outcome, and its `cancel`.
+struct Slow {
+    name: &'static str,
+    log: Log,
+    start: Instant,
+    exit_takes: Duration,
+}
+
+impl Slow {
+    fn new(name: &'static str, log: &Log, start: Instant, exit_takes: Duration) -> Self {
+        Slow {
+            name,
+            log: log.clone(),
+            start,
+            exit_takes,
+        }
+    }
+
+    fn at(&self) -> u128 {
+        self.start.elapsed().as_millis()
+    }
+}
+
+#[async_context]
+impl Slow {
+    async fn enter(&mut self) -> &'static str {
+        self.log.push(format!("enter {} at {}", self.name, self.at()));
+        self.name
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        let seen = describe(&outcome);
+        self.log
+            .push(format!("exit {} at {}: {seen}", self.name, self.at()));
+        sleep(self.exit_takes).await;
+        self.log
+            .push(format!("exit {} done at {}", self.name, self.at()));
+    }
+
+    fn cancel(&mut self) {
+        self.log.push(format!("cancel {}", self.name));
+    }
+}
+
+/// Logs its own drop: a local of the body.
+struct Local(&'static str, Log);
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        self.1.push(format!("drop {}", self.0));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s17_a_timeout_cuts_its_body_and_the_contexts_around_it_exit_after_seeing_elapsed() {
+    async fn run(log: &Log, start: Instant) -> Result<(), BoxError> {
+        async_with!(
+            Slow::new("outer", log, start, ms(10)),
+            timeout(ms(1000)),
+            Slow::new("inner", log, start, ms(10)) => {
+            let _local = Local("local", log.clone());
+            log.push("body");
+            sleep(ms(5000)).await;
+            log.push("not reached");
+        });
+        log.push("not reached either");
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    let error = run(&log, start).await.unwrap_err();
+    assert!(error.downcast_ref::<Elapsed>().is_some());
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter inner at 0",
+            "body",
+            "drop local",
+            "exit inner at 1000: cancelled",
+            "exit inner done at 1010",
+            "exit outer at 1010: err(deadline has elapsed)",
+            "exit outer done at 1020",
+        ]
+    );
+    assert_eq!(start.elapsed(), ms(1020));
+}
+
+/// A transaction with a savepoint, as a library fn would write it: knows nothing of
+/// timeouts.
+async fn transfer(log: &Log, start: Instant) -> Result<u32, BoxError> {
+    let n = async_with!(Slow::new("tx", log, start, ms(100)) => {
+        async_with!(Slow::new("savepoint", log, start, ms(100)) => {
+            log.push("working");
+            sleep(ms(10_000)).await;
+        });
+        7
+    });
+    Ok(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn s18_blocks_in_async_fns_the_body_awaits_exit_async_innermost_first() {
+    async fn run(log: &Log, start: Instant) -> Result<u32, BoxError> {
+        let n = async_with!(timeout(ms(1000)) => { transfer(log, start).await? });
+        Ok(n)
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    let error = run(&log, start).await.unwrap_err();
+    assert!(error.downcast_ref::<Elapsed>().is_some());
+    assert_eq!(
+        log.events(),
+        [
+            "enter tx at 0",
+            "enter savepoint at 0",
+            "working",
+            "exit savepoint at 1000: cancelled",
+            "exit savepoint done at 1100",
+            "exit tx at 1100: cancelled",
+            "exit tx done at 1200",
+        ]
+    );
+}
+
+/// Its exit runs a block of its own, which awaits.
+struct Nested {
+    log: Log,
+    start: Instant,
+}
+
+#[async_context]
+impl Nested {
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        let (log, start) = (&self.log, self.start);
+        log.push(format!("exit nested: {}", describe(&outcome)));
+        async_with!(Slow::new("in exit", log, start, ms(50)) => {
+            sleep(ms(500)).await;
+            log.push("the block inside the exit finished its body");
+        });
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s19_exits_are_never_cut_and_blocks_inside_them_are_not_cut() {
+    async fn run(log: &Log, start: Instant) -> Result<(), Elapsed> {
+        async_with!(timeout(ms(1000)), Nested { log: log.clone(), start } => {
+            sleep(ms(5000)).await;
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    assert_eq!(run(&log, start).await, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        [
+            "exit nested: cancelled",
+            "enter in exit at 1000",
+            "the block inside the exit finished its body",
+            "exit in exit at 1500: ok",
+            "exit in exit done at 1550",
+        ]
+    );
+    assert_eq!(start.elapsed(), ms(1550));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s20_nested_scopes_each_cut_only_their_own_body() -> Result<(), Elapsed> {
+    let log = Log::new();
+    let start = Instant::now();
+    async_with!(timeout(ms(10_000)) => {
+        async_with!(suppress::<Elapsed>(), timeout(ms(1000)) => {
+            sleep(ms(5000)).await;
+            log.push("inner not reached");
+        });
+        log.push(format!("inner cut at {}", start.elapsed().as_millis()));
+        sleep(ms(2000)).await;
+        log.push(format!("outer body done at {}", start.elapsed().as_millis()));
+    });
+    // A deadline that passes after the body finished changes nothing.
+    async_with!(timeout(ms(100)) => { sleep(ms(50)).await; });
+    sleep(ms(200)).await;
+    assert_eq!(
+        log.events(),
+        ["inner cut at 1000", "outer body done at 3000"]
+    );
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn s21_dropping_the_block_during_a_cut_cancels_each_unexited_context_once() {
+    let log = Log::new();
+    let start = Instant::now();
+    let block = async {
+        async_with!(Slow::new("outer", &log, start, ms(100)), timeout(ms(1000)) => {
+            async_with!(Slow::new("inner", &log, start, ms(100)) => {
+                sleep(ms(5000)).await;
+            });
+        });
+        Ok::<(), Elapsed>(())
+    };
+    // The inner exit starts at 1000 and would end at 1100: drop everything at 1050.
+    assert!(tokio::time::timeout(ms(1050), block).await.is_err());
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter inner at 0",
+            "exit inner at 1000: cancelled",
+            "cancel inner",
+            "cancel outer",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_failed_task_aborts_its_siblings_cuts_the_body_and_surfaces() {
+    async fn run(log: &Log, start: Instant) -> Result<(), TestError> {
+        async_with!(TaskGroup::<TestError>::new() as tasks, Slow::new("inner", log, start, ms(10)) => {
+            let sibling_log = log.clone();
+            tasks.spawn(async move {
+                let _local = Local("sibling", sibling_log);
+                sleep(ms(10_000)).await;
+                Ok(())
+            });
+            tasks.spawn(async {
+                sleep(ms(300)).await;
+                Err(TestError("task failed".into()))
+            });
+            sleep(ms(10_000)).await;
+            log.push("body not reached");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    assert_eq!(
+        run(&log, start).await,
+        Err(TestError("task failed".into()))
+    );
+    let events = log.events();
+    // The sibling was aborted when the task failed, before the cut body's exits ran.
+    assert_eq!(
+        events,
+        [
+            "enter inner at 0",
+            "drop sibling",
+            "exit inner at 300: cancelled",
+            "exit inner done at 310",
+        ]
+    );
+    assert_eq!(start.elapsed(), ms(310));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_task_panic_is_never_lost_also_when_the_body_failed() {
+    async fn run() -> Result<(), TestError> {
+        async_with!(TaskGroup::<TestError>::new() as tasks => {
+            tasks.spawn(async {
+                sleep(ms(100)).await;
+                panic!("task panicked");
+            });
+            Err(TestError("body failed".into()))?;
+        });
+        Ok(())
+    }
+    // The body fails first (the task is aborted then, before it panics) ...
+    assert_eq!(run().await, Err(TestError("body failed".into())));
+
+    // ... and a task that panics while the body runs cuts the body and resumes its panic.
+    let log = Log::new();
+    let start = Instant::now();
+    let task_log = log.clone();
+    let block = async move {
+        async_with!(
+            Slow::new("outer", &task_log, start, ms(10)),
+            TaskGroup::<TestError>::new() as tasks => {
+            tasks.spawn(async {
+                sleep(ms(100)).await;
+                panic!("task panicked");
+            });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), TestError>(())
+    };
+    let panic = tokio::spawn(block).await.unwrap_err();
+    assert!(panic.is_panic());
+    let payload = panic.into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"task panicked"));
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "exit outer at 100: panic(task panicked)",
+            "exit outer done at 110",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_every_task_is_awaited_and_none_outlives_the_block() -> Result<(), TestError> {
+    let log = Log::new();
+    let start = Instant::now();
+    async_with!(TaskGroup::<TestError>::new() as tasks => {
+        for i in 1..=3u64 {
+            let log = log.clone();
+            tasks.spawn(async move {
+                sleep(ms(100 * i)).await;
+                log.push(format!("task {i} done"));
+                Ok(())
+            });
+        }
+    });
+    assert_eq!(start.elapsed(), ms(300));
+    assert_eq!(log.events(), ["task 1 done", "task 2 done", "task 3 done"]);
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_cancel_scope_swallows_its_cut_from_another_task_and_code_after_runs() {
+    let log = Log::new();
+    let start = Instant::now();
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    tokio::spawn(async move {
+        sleep(ms(700)).await;
+        handle.cancel();
+    });
+    async_with!(Slow::new("outer", &log, start, ms(10)), scope, Slow::new("inner", &log, start, ms(10)) => {
+        sleep(ms(5000)).await;
+    });
+    log.push(format!("after the block at {}", start.elapsed().as_millis()));
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter inner at 0",
+            "exit inner at 700: cancelled",
+            "exit inner done at 710",
+            // The scope swallowed its cut: the outer context sees nothing.
+            "exit outer at 710: ok",
+            "exit outer done at 720",
+            "after the block at 720",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_handle_cancelled_before_the_block_cuts_the_body_at_its_first_await() {
+    let log = Log::new();
+    let scope = CancelScope::new();
+    scope.handle().cancel();
+    let value = async_with!(scope as handle => {
+        assert!(handle.is_cancelled());
+        log.push("runs until its first await");
+        sleep(ms(10)).await;
+        log.push("not reached");
+        Some(1)
+    });
+    assert_eq!(value, None);
+    assert_eq!(log.events(), ["runs until its first await"]);
+}
+
+/// Its exit fails.
+struct FailingExit;
+
+#[async_context]
+impl FailingExit {
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), TestError> {
+        sleep(ms(10)).await;
+        Err(TestError("rollback failed".into()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s23_an_exit_that_fails_during_a_cut_is_not_lost() {
+    async fn inner() -> Result<(), TestError> {
+        async_with!(FailingExit => { sleep(ms(5000)).await; });
+        Ok(())
+    }
+    async fn run() -> Result<(), BoxError> {
+        async_with!(timeout(ms(1000)) => { inner().await?; });
+        Ok(())
+    }
+    let error = run().await.unwrap_err();
+    // The timeout fails with the exit's error rather than `Elapsed`.
+    assert_eq!(
+        error.downcast_ref::<TestError>(),
+        Some(&TestError("rollback failed".into()))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_block_with_a_scope_is_send_and_runs_on_another_task() {
+    let log = Log::new();
+    let start = Instant::now();
+    let task_log = log.clone();
+    let joined = tokio::spawn(async move {
+        async_with!(timeout(ms(100)), Slow::new("inner", &task_log, start, ms(0)) => {
+            sleep(ms(1000)).await;
+        });
+        Ok::<(), Elapsed>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(joined, Err(Elapsed));
+    assert!(log.events().contains(&"exit inner at 100: cancelled".to_string()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s18_a_block_entered_in_a_loop_is_cut_whichever_turn_it_is_in() -> Result<(), Elapsed> {
+    let log = Log::new();
+    let start = Instant::now();
+    let mut turns = 0;
+    async_with!(suppress::<Elapsed>(), timeout(ms(1050)) => {
+        loop {
+            turns += 1;
+            async_with!(Slow::new("turn", &log, start, ms(0)) => {
+                sleep(ms(300)).await;
+            });
+        }
+    });
+    assert_eq!(turns, 4);
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit turn at"))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            "exit turn at 300: ok",
+            "exit turn at 600: ok",
+            "exit turn at 900: ok",
+            "exit turn at 1050: cancelled",
+        ]
+    );
+    Ok(())
+}
+
+mod sqlite_timeout {
+    use super::*;
+    use async_with_tests::sqlite::{self, DbError, Transaction};
+    use tokio_rusqlite::Connection;
+
+    #[derive(Debug)]
+    enum AppError {
+        Db,
+        Timeout,
+    }
+
+    impl From<DbError> for AppError {
+        fn from(_: DbError) -> Self {
+            AppError::Db
+        }
+    }
+
+    impl From<Elapsed> for AppError {
+        fn from(_: Elapsed) -> Self {
+            AppError::Timeout
+        }
+    }
+
+    const INSERT: &str = "INSERT INTO entries (value) VALUES (?1)";
+
+    /// A transfer as a library writes it; it knows nothing of the timeout around it.
+    async fn transfer(conn: &Connection, log: &Log, stuck: Duration) -> Result<(), AppError> {
+        let start = Instant::now();
+        async_with!(Transaction::new(conn) as tx, Slow::new("observer", log, start, ms(0)) => {
+            tx.execute(INSERT, 1).await?;
+            sleep(stuck).await; // e.g. waiting on a lock held elsewhere
+            tx.execute(INSERT, 2).await?;
+        });
+        Ok(())
+    }
+
+    /// On the real clock: SQLite answers from its own thread.
+    #[tokio::test]
+    async fn s18_a_timeout_rolls_back_a_real_transaction_by_its_async_exit() -> Result<(), DbError> {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = sqlite::open(&dir.path().join("scoped.sqlite")).await?;
+        let log = Log::new();
+
+        let timed_out = async {
+            async_with!(timeout(ms(200)) => { transfer(&conn, &log, Duration::from_secs(30)).await? });
+            Ok::<(), AppError>(())
+        }
+        .await;
+        assert!(matches!(timed_out, Err(AppError::Timeout)));
+        // The transaction's own async exit rolled back: it saw the cut (its observer did),
+        // and no `cancel` hook ran.
+        let events = log.events();
+        assert!(events.iter().any(|e| e.starts_with("exit observer at") && e.ends_with("cancelled")));
+        assert!(!events.iter().any(|e| e.starts_with("cancel")));
+        assert_eq!(sqlite::values(&conn).await?, Vec::<i64>::new());
+        assert!(conn.call(|c| Ok(c.is_autocommit())).await?);
+
+        // A transfer that beats the deadline commits.
+        let done = async {
+            async_with!(timeout(Duration::from_secs(10)) => { transfer(&conn, &log, ms(1)).await? });
+            Ok::<(), AppError>(())
+        }
+        .await;
+        assert!(done.is_ok());
+        assert_eq!(sqlite::values(&conn).await?, [1, 2]);
+        Ok(())
+    }
+}
