@@ -1,7 +1,8 @@
 async fn expansion() {
     {
         use ::async_with::__private::{
-            LeaveWithError as _, NoScopeCut as _, ScopeCut as _,
+            LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
+            SieveSuppressed as _,
         };
         use ::async_with::__private::{
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
@@ -11,11 +12,14 @@ async fn expansion() {
             F0(F0),
             F1(F1),
         }
-        let mut __async_with_guard0 = ::async_with::__private::guard(outer);
-        let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-            &mut __async_with_guard0.context,
-        ))
-            .__async_with_cut();
+        let mut __async_with_guard0 = {
+            let mut __async_with_guard0 = ::async_with::__private::guard(outer);
+            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
+                &mut __async_with_guard0.context,
+            ))
+                .__async_with_cut();
+            __async_with_guard0.with_cut(__async_with_cut0)
+        };
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 &mut __async_with_guard0.context,
             )
@@ -41,11 +45,13 @@ async fn expansion() {
                 use ::async_with::__private:: { ViewBoxed as _, ViewDebug as _,
                 ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as
                 _, }; enum __async_with_Failures1 < F0 > { F0(F0) } let mut
-                __async_with_guard1 = ::async_with::__private::guard(inner); let
-                __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(& mut
-                __async_with_guard1.context)).__async_with_cut(); let __async_with_value1
-                = match ::async_with::AsyncContext::enter(& mut __async_with_guard1
-                .context). await { ::core::result::Result::Ok(ok) => ok, failed => return
+                __async_with_guard1 = { let mut __async_with_guard1 =
+                ::async_with::__private::guard(inner); let __async_with_cut1 = (&
+                ::async_with::__private::ScopeOf::new(& mut __async_with_guard1.context))
+                .__async_with_cut(); __async_with_guard1.with_cut(__async_with_cut1) };
+                let __async_with_value1 = match ::async_with::AsyncContext::enter(& mut
+                __async_with_guard1.context). await { ::core::result::Result::Ok(ok) =>
+                ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
@@ -61,21 +67,21 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _,
                 ::core::convert::Infallible, usize, __async_with_Failures1 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
-                ::async_with::__private::catch(body, __async_with_cut1). await }; let
-                __async_with_outcome1 = match & __async_with_result1 {
-                ::core::result::Result::Err(interrupted) =>
-                ::async_with::__private::interrupted(interrupted),
+                ::async_with::__private::catch(body, __async_with_guard1.cut.take(), &
+                mut __async_with_guard1.careful). await }; let __async_with_outcome1 =
+                match & __async_with_result1 { ::core::result::Result::Err(interrupted)
+                => ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
                 => match failure { __async_with_Failures1::F0(failure) =>
                 ::async_with::__private::failed((&& && &&
                 ::async_with::__private::View(::async_with::__private::residual_error(failure)))
                 .__async_with_view()), }, ::core::result::Result::Ok(_) =>
                 ::async_with::Outcome::ok(), }; let __async_with_failed1 =
-                __async_with_outcome1.is_err(); let __async_with_exited1 = { let exit =
-                ::core::pin::pin!(::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1));
-                ::async_with::__private::shield(exit). await }; __async_with_guard1.armed
-                = false; let __async_with_decision1 = match __async_with_exited1 {
+                __async_with_outcome1.is_err(); let __async_with_exited1 =
+                ::async_with::__private::shield(::async_with::AsyncContext::exit(& mut
+                __async_with_guard1.context, __async_with_outcome1), __async_with_guard1
+                .careful). await; __async_with_guard1.armed = false; let
+                __async_with_decision1 = match __async_with_exited1 {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
@@ -101,11 +107,18 @@ async fn expansion() {
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
                 => match __async_with_suppressed1 { ::core::option::Option::Some(value)
                 => value, ::core::option::Option::None => match failure {
-                __async_with_Failures1::F0(failure) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure)),
-                }, }, } } }; }); flow }
+                __async_with_Failures1::F0(failure) => { let failure = (&
+                ::async_with::__private::Sieve::new(& __async_with_guard1.context,
+                failure)).__async_with_sieve(); return
+                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure))
+                } }, }, } } }; }); flow }
             );
-            ::async_with::__private::catch(body, __async_with_cut0).await
+            ::async_with::__private::catch(
+                    body,
+                    __async_with_guard0.cut.take(),
+                    &mut __async_with_guard0.careful,
+                )
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -136,13 +149,14 @@ async fn expansion() {
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
         let __async_with_failed0 = __async_with_outcome0.is_err();
-        let __async_with_exited0 = {
-            let exit = ::core::pin::pin!(
-                ::async_with::AsyncContext::exit(& mut __async_with_guard0.context,
-                __async_with_outcome0)
-            );
-            ::async_with::__private::shield(exit).await
-        };
+        let __async_with_exited0 = ::async_with::__private::shield(
+                ::async_with::AsyncContext::exit(
+                    &mut __async_with_guard0.context,
+                    __async_with_outcome0,
+                ),
+                __async_with_guard0.careful,
+            )
+            .await;
         __async_with_guard0.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
@@ -196,12 +210,22 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
+                                let failure = (&::async_with::__private::Sieve::new(
+                                    &__async_with_guard0.context,
+                                    failure,
+                                ))
+                                    .__async_with_sieve();
                                 return ::async_with::__private::Fail {
                                     error: failure,
                                 }
                                     .leave();
                             }
                             __async_with_Failures0::F1(failure) => {
+                                let failure = (&::async_with::__private::Sieve::new(
+                                    &__async_with_guard0.context,
+                                    failure,
+                                ))
+                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                         }

@@ -1,7 +1,8 @@
 async fn expansion() {
     {
         use ::async_with::__private::{
-            LeaveWithError as _, NoScopeCut as _, ScopeCut as _,
+            LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
+            SieveSuppressed as _,
         };
         use ::async_with::__private::{
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
@@ -14,11 +15,16 @@ async fn expansion() {
         if false {
             return __async_with_witness.never();
         }
-        let mut __async_with_guard0 = ::async_with::__private::guard(db.transaction());
-        let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-            &mut __async_with_guard0.context,
-        ))
-            .__async_with_cut();
+        let mut __async_with_guard0 = {
+            let mut __async_with_guard0 = ::async_with::__private::guard(
+                db.transaction(),
+            );
+            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
+                &mut __async_with_guard0.context,
+            ))
+                .__async_with_cut();
+            __async_with_guard0.with_cut(__async_with_cut0)
+        };
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 &mut __async_with_guard0.context,
             )
@@ -49,7 +55,12 @@ async fn expansion() {
                 ::core::convert::Infallible, __async_with_Failures0 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
-            ::async_with::__private::catch(body, __async_with_cut0).await
+            ::async_with::__private::catch(
+                    body,
+                    __async_with_guard0.cut.take(),
+                    &mut __async_with_guard0.careful,
+                )
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -72,13 +83,14 @@ async fn expansion() {
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
         let __async_with_failed0 = __async_with_outcome0.is_err();
-        let __async_with_exited0 = {
-            let exit = ::core::pin::pin!(
-                ::async_with::AsyncContext::exit(& mut __async_with_guard0.context,
-                __async_with_outcome0)
-            );
-            ::async_with::__private::shield(exit).await
-        };
+        let __async_with_exited0 = ::async_with::__private::shield(
+                ::async_with::AsyncContext::exit(
+                    &mut __async_with_guard0.context,
+                    __async_with_outcome0,
+                ),
+                __async_with_guard0.careful,
+            )
+            .await;
         __async_with_guard0.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
@@ -132,6 +144,11 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
+                                let failure = (&::async_with::__private::Sieve::new(
+                                    &__async_with_guard0.context,
+                                    failure,
+                                ))
+                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                         }

@@ -1,7 +1,8 @@
 async fn expansion() {
     {
         use ::async_with::__private::{
-            LeaveWithError as _, NoScopeCut as _, ScopeCut as _,
+            LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
+            SieveSuppressed as _,
         };
         use ::async_with::__private::{
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
@@ -15,11 +16,14 @@ async fn expansion() {
         if false {
             return __async_with_witness.never();
         }
-        let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
-        let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-            &mut __async_with_guard0.context,
-        ))
-            .__async_with_cut();
+        let mut __async_with_guard0 = {
+            let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
+            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
+                &mut __async_with_guard0.context,
+            ))
+                .__async_with_cut();
+            __async_with_guard0.with_cut(__async_with_cut0)
+        };
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 &mut __async_with_guard0.context,
             )
@@ -43,18 +47,18 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Value({ use
                 ::async_with::__private:: { ProbeOther as _, ProbeResult as _, ViewBoxed
                 as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque
-                as _, ViewStatic as _, }; let mut __async_with_guard1 =
-                ::async_with::__private::guard(match
+                as _, ViewStatic as _, }; let mut __async_with_guard1 = { let mut
+                __async_with_guard1 = ::async_with::__private::guard(match
                 ::async_with::__private::Branch::branch(open(x)) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
                 }); let __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(&
-                mut __async_with_guard1.context)).__async_with_cut(); let
-                __async_with_value1 = match ::async_with::AsyncContext::enter(& mut
-                __async_with_guard1.context). await { ::core::result::Result::Ok(ok) =>
-                ok, failed => return
+                mut __async_with_guard1.context)).__async_with_cut(); __async_with_guard1
+                .with_cut(__async_with_cut1) }; let __async_with_value1 = match
+                ::async_with::AsyncContext::enter(& mut __async_with_guard1.context).
+                await { ::core::result::Result::Ok(ok) => ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
@@ -65,10 +69,10 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });
-                ::async_with::__private::catch(body, __async_with_cut1). await }; let
-                __async_with_outcome1 = match & __async_with_result1 {
-                ::core::result::Result::Err(interrupted) =>
-                ::async_with::__private::interrupted(interrupted),
+                ::async_with::__private::catch(body, __async_with_guard1.cut.take(), &
+                mut __async_with_guard1.careful). await }; let __async_with_outcome1 =
+                match & __async_with_result1 { ::core::result::Result::Err(interrupted)
+                => ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Return(returned))
                 => { match (& ::async_with::__private::Probe(returned))
                 .__async_with_split() { ::core::option::Option::Some(error) =>
@@ -77,11 +81,11 @@ async fn expansion() {
                 ::core::option::Option::None => ::async_with::Outcome::ok(), } }
                 ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(), }; let
                 __async_with_failed1 = __async_with_outcome1.is_err(); let
-                __async_with_exited1 = { let exit =
-                ::core::pin::pin!(::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1));
-                ::async_with::__private::shield(exit). await }; __async_with_guard1.armed
-                = false; let __async_with_decision1 = match __async_with_exited1 {
+                __async_with_exited1 =
+                ::async_with::__private::shield(::async_with::AsyncContext::exit(& mut
+                __async_with_guard1.context, __async_with_outcome1), __async_with_guard1
+                .careful). await; __async_with_guard1.armed = false; let
+                __async_with_decision1 = match __async_with_exited1 {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
@@ -110,7 +114,12 @@ async fn expansion() {
                 => value, ::core::option::Option::None => match failure {}, }, } }); flow
                 }
             );
-            ::async_with::__private::catch(body, __async_with_cut0).await
+            ::async_with::__private::catch(
+                    body,
+                    __async_with_guard0.cut.take(),
+                    &mut __async_with_guard0.careful,
+                )
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -154,13 +163,14 @@ async fn expansion() {
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
         let __async_with_failed0 = __async_with_outcome0.is_err();
-        let __async_with_exited0 = {
-            let exit = ::core::pin::pin!(
-                ::async_with::AsyncContext::exit(& mut __async_with_guard0.context,
-                __async_with_outcome0)
-            );
-            ::async_with::__private::shield(exit).await
-        };
+        let __async_with_exited0 = ::async_with::__private::shield(
+                ::async_with::AsyncContext::exit(
+                    &mut __async_with_guard0.context,
+                    __async_with_outcome0,
+                ),
+                __async_with_guard0.careful,
+            )
+            .await;
         __async_with_guard0.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
@@ -214,9 +224,19 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
+                                let failure = (&::async_with::__private::Sieve::new(
+                                    &__async_with_guard0.context,
+                                    failure,
+                                ))
+                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                             __async_with_Failures0::F1(failure) => {
+                                let failure = (&::async_with::__private::Sieve::new(
+                                    &__async_with_guard0.context,
+                                    failure,
+                                ))
+                                    .__async_with_sieve();
                                 return ::async_with::__private::Fail {
                                     error: failure,
                                 }

@@ -47,9 +47,12 @@ pub fn layer(layer: &Layer) -> TokenStream {
         }
     });
     // Trait imports reach every layer of the call from the outermost block.
-    let leave_trait = layer.outermost.then(
-        || quote!(use #private::{LeaveWithError as _, NoScopeCut as _, ScopeCut as _};),
-    );
+    let leave_trait = layer.outermost.then(|| {
+        quote!(use #private::{
+                LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
+                SieveSuppressed as _,
+            };)
+    });
     let view_imports = view_imports(layer);
     let enter = enter(layer);
     let body = body(layer);
@@ -121,9 +124,18 @@ fn enter(layer: &Layer) -> TokenStream {
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed) = (binding("ok"), binding("failed"));
     let cut = &names.cut;
+    let take_cut = stretch(
+        quote!(let #cut = (&::async_with::__private::ScopeOf::new(&mut #guard.context)).__async_with_cut();),
+        first,
+        last,
+    );
     quote! {
-        let mut #guard = #guard_new;
-        let #cut = (&::async_with::__private::ScopeOf::new(&mut #guard.context)).__async_with_cut();
+        // In a block of its own: the unguarded context's slot ends here.
+        let mut #guard = {
+            let mut #guard = #guard_new;
+            #take_cut
+            #guard.with_cut(#cut)
+        };
         let #value = match #call {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => #leave,
@@ -145,7 +157,7 @@ fn enter(layer: &Layer) -> TokenStream {
 /// (S14/S15); the body's future is gone before exit is awaited.
 fn body(layer: &Layer) -> TokenStream {
     let names = &layer.names;
-    let (value, keep, result, cut) = (&names.value, &names.keep, &names.result, &names.cut);
+    let (guard, value, keep, result) = (&names.guard, &names.value, &names.keep, &names.result);
     let bind = layer.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
     let (stmts, tail) = match &layer.body {
         Body::Block { stmts, tail } => (quote!(#(#stmts)*), tail.clone()),
@@ -184,7 +196,7 @@ fn body(layer: &Layer) -> TokenStream {
                     ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
             });
-            ::async_with::__private::catch(#body, #cut).await
+            ::async_with::__private::catch(#body, #guard.cut.take(), &mut #guard.careful).await
         };
     }
 }
@@ -255,7 +267,6 @@ fn exit(layer: &Layer) -> TokenStream {
         &names.suppressed,
     );
     let (first, last) = span_range(&layer.context);
-    let exit_future = binding("exit");
     let call = stretch(
         quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome)),
         first,
@@ -274,10 +285,7 @@ fn exit(layer: &Layer) -> TokenStream {
     let suppress = quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
     quote! {
         let #failed_outcome = #outcome.is_err();
-        let #exited = {
-            let #exit_future = ::core::pin::pin!(#call);
-            ::async_with::__private::shield(#exit_future).await
-        };
+        let #exited = ::async_with::__private::shield(#call, #guard.careful).await;
         #guard.armed = false;
         let #decision = match #exited {
             ::core::result::Result::Ok(#ok) => #ok,
@@ -331,9 +339,16 @@ fn replay(layer: &Layer) -> TokenStream {
         quote!(match #failure {})
     } else {
         let failures = &names.failures;
+        let guard = &names.guard;
         let arms = leaves.sites.iter().enumerate().map(|(index, leave)| {
             let variant = variant(index);
-            quote!(#failures::#variant(#failure) => #leave,)
+            quote! {
+                #failures::#variant(#failure) => {
+                    let #failure = (&::async_with::__private::Sieve::new(&#guard.context, #failure))
+                        .__async_with_sieve();
+                    #leave
+                }
+            }
         });
         quote!(match #failure { #(#arms)* })
     };

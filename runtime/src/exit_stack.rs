@@ -39,7 +39,7 @@ where
     {
         Box::pin(async move {
             // Dropped before its exit finished, the context still gets its cancel hook.
-            let mut entry = guard(self.0);
+            let mut entry = guard(self.0).with_cut(());
             entry.armed = true;
             let result = entry.context.exit(outcome).await;
             entry.armed = false;

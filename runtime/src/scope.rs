@@ -353,7 +353,11 @@ mod deadline {
         }
 
         async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Elapsed> {
-            if outcome.is_cut() { Err(Elapsed) } else { Ok(()) }
+            if outcome.is_cut() {
+                Err(Elapsed)
+            } else {
+                Ok(())
+            }
         }
     }
 

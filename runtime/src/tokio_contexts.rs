@@ -3,14 +3,14 @@
 use crate::{AsyncContext, Outcome};
 use std::convert::Infallible;
 use std::future::Future;
-use tokio::sync::{
-    AcquireError, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
-    SemaphorePermit,
-};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll, Waker};
+use tokio::sync::{
+    AcquireError, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
+    SemaphorePermit,
+};
 use tokio::task::{AbortHandle, JoinSet};
 
 /// `&tokio::sync::Mutex<T>` is a context that binds the guard: locked for the body,

@@ -41,7 +41,8 @@ impl Slow {
 #[async_context]
 impl Slow {
     async fn enter(&mut self) -> &'static str {
-        self.log.push(format!("enter {} at {}", self.name, self.at()));
+        self.log
+            .push(format!("enter {} at {}", self.name, self.at()));
         self.name
     }
 
@@ -252,10 +253,7 @@ async fn s22_a_failed_task_aborts_its_siblings_cuts_the_body_and_surfaces() {
     }
     let log = Log::new();
     let start = Instant::now();
-    assert_eq!(
-        run(&log, start).await,
-        Err(TestError("task failed".into()))
-    );
+    assert_eq!(run(&log, start).await, Err(TestError("task failed".into())));
     let events = log.events();
     // The sibling was aborted when the task failed, before the cut body's exits ran.
     assert_eq!(
@@ -347,7 +345,10 @@ async fn s23_a_cancel_scope_swallows_its_cut_from_another_task_and_code_after_ru
     async_with!(Slow::new("outer", &log, start, ms(10)), scope, Slow::new("inner", &log, start, ms(10)) => {
         sleep(ms(5000)).await;
     });
-    log.push(format!("after the block at {}", start.elapsed().as_millis()));
+    log.push(format!(
+        "after the block at {}",
+        start.elapsed().as_millis()
+    ));
     assert_eq!(
         log.events(),
         [
@@ -422,7 +423,10 @@ async fn a_block_with_a_scope_is_send_and_runs_on_another_task() {
     .await
     .unwrap();
     assert_eq!(joined, Err(Elapsed));
-    assert!(log.events().contains(&"exit inner at 100: cancelled".to_string()));
+    assert!(
+        log.events()
+            .contains(&"exit inner at 100: cancelled".to_string())
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -494,7 +498,8 @@ mod sqlite_timeout {
 
     /// On the real clock: SQLite answers from its own thread.
     #[tokio::test]
-    async fn s18_a_timeout_rolls_back_a_real_transaction_by_its_async_exit() -> Result<(), DbError> {
+    async fn s18_a_timeout_rolls_back_a_real_transaction_by_its_async_exit() -> Result<(), DbError>
+    {
         let dir = tempfile::tempdir().unwrap();
         let conn = sqlite::open(&dir.path().join("scoped.sqlite")).await?;
         let log = Log::new();
@@ -508,7 +513,11 @@ mod sqlite_timeout {
         // The transaction's own async exit rolled back: it saw the cut (its observer did),
         // and no `cancel` hook ran.
         let events = log.events();
-        assert!(events.iter().any(|e| e.starts_with("exit observer at") && e.ends_with("cancelled")));
+        assert!(
+            events
+                .iter()
+                .any(|e| e.starts_with("exit observer at") && e.ends_with("cancelled"))
+        );
         assert!(!events.iter().any(|e| e.starts_with("cancel")));
         assert_eq!(sqlite::values(&conn).await?, Vec::<i64>::new());
         assert!(conn.call(|c| Ok(c.is_autocommit())).await?);
@@ -523,4 +532,27 @@ mod sqlite_timeout {
         assert_eq!(sqlite::values(&conn).await?, [1, 2]);
         Ok(())
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s17_suppress_elapsed_around_a_timeout_moves_on_in_a_fn_that_returns_nothing() {
+    let log = Log::new();
+    let start = Instant::now();
+    // No `Result` anywhere: the suppressed `Elapsed` never leaves the function.
+    async fn poll_sensor(log: &Log, start: Instant) {
+        async_with!(suppress::<Elapsed>(), timeout(ms(1000)), Slow::new("sensor", log, start, ms(0)) => {
+            sleep(ms(5000)).await;
+        });
+        log.push(format!("moved on at {}", start.elapsed().as_millis()));
+    }
+    poll_sensor(&log, start).await;
+    assert_eq!(
+        log.events(),
+        [
+            "enter sensor at 0",
+            "exit sensor at 1000: cancelled",
+            "exit sensor done at 1000",
+            "moved on at 1000",
+        ]
+    );
 }

@@ -96,3 +96,18 @@ async fn s8_never_suppressing_contexts_allow_any_block_type() -> Result<(), Test
     assert_eq!(s, "any type");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_question_mark_on_the_suppressed_type_needs_no_result_from_the_fn() {
+    // Python's `with suppress(ValueError): int(text)`, in a fn that returns nothing.
+    async fn parse_into(text: &str, out: &mut Vec<u32>) {
+        async_with!(async_with::suppress::<std::num::ParseIntError>() => {
+            out.push(text.parse::<u32>()?);
+        });
+    }
+    let mut out = Vec::new();
+    parse_into("7", &mut out).await;
+    parse_into("seven", &mut out).await;
+    parse_into("8", &mut out).await;
+    assert_eq!(out, [7, 8]);
+}

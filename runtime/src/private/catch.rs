@@ -73,37 +73,71 @@ impl Drop for Frame {
     }
 }
 
-/// Why the body did not give its flow.
-pub enum Interrupted {
-    /// It panicked, with this payload.
-    Panic(Box<dyn Any + Send>),
-    /// This block's own scope cut it, for this reason.
-    OwnCut(CutReason),
-    /// An enclosing scope is cutting.
-    Cut,
-}
+/// Why the body did not give its flow: a panic's payload, or one of the markers
+/// [`CutByScope`] (an enclosing scope is cutting) and [`OwnCut`] (this block's own scope
+/// cut it). A boxed zero-sized marker does not allocate, and the box keeps the block's
+/// result as small as a plain panic payload would.
+pub type Interrupted = Box<dyn Any + Send>;
 
-/// A scope's cut, or none. Implemented by every [`Scope::Cut`](crate::Scope::Cut) and by
-/// [`NoCut`], which never resolves and compiles to nothing.
+/// An enclosing scope cut the body.
+pub struct CutByScope;
+
+/// This block's own scope cut the body, for this reason.
+pub struct OwnCut(CutReason);
+
+/// A scope's cut, or none. [`Fired`] wraps every [`Scope::Cut`](crate::Scope::Cut);
+/// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
+/// [`poll_scoped`], which is not generic.
 pub trait CutSignal {
-    fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<CutReason>;
+    /// Polled after each poll that leaves the body pending.
+    fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+    /// Why it fired, once it has.
+    fn fired(&self) -> Option<CutReason>;
+    /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
+    /// known, so a block without a scope makes no call for it.
+    #[inline(always)]
+    fn as_dyn(&mut self) -> Option<&mut dyn CutSignal>
+    where
+        Self: Sized,
+    {
+        Some(self)
+    }
 }
 
-impl<F: Future<Output = CutReason> + Unpin> CutSignal for F {
-    #[inline]
-    fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<CutReason> {
-        Pin::new(self).poll(cx)
+/// A scope's cut, remembering its reason once it resolved.
+pub struct Fired<F> {
+    cut: F,
+    reason: Option<CutReason>,
+}
+
+impl<F: Future<Output = CutReason> + Unpin> CutSignal for Fired<F> {
+    fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.reason.is_none() {
+            self.reason = Some(std::task::ready!(Pin::new(&mut self.cut).poll(cx)));
+        }
+        Poll::Ready(())
+    }
+
+    fn fired(&self) -> Option<CutReason> {
+        self.reason
     }
 }
 
 /// The cut of a context that is not a scope.
 pub struct NoCut;
 
-impl Future for NoCut {
-    type Output = CutReason;
-    #[inline(always)]
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<CutReason> {
+impl CutSignal for NoCut {
+    fn poll_cut(&mut self, _: &mut Context<'_>) -> Poll<()> {
         Poll::Pending
+    }
+
+    fn fired(&self) -> Option<CutReason> {
+        None
+    }
+
+    #[inline(always)]
+    fn as_dyn(&mut self) -> Option<&mut dyn CutSignal> {
+        None
     }
 }
 
@@ -112,19 +146,27 @@ impl Future for NoCut {
 pub struct Caught<'a, F, S> {
     body: Pin<&'a mut F>,
     cut: S,
-    own_cut: Option<CutReason>,
     has_inner: bool,
+    /// Set when the body's poll ended under a cut: the exit then runs shielded.
+    careful: &'a mut bool,
 }
 
 /// Polls the body, catching a panic so exit can see it, and cutting it when `cut`
 /// resolves or an enclosing scope cuts.
 #[inline(always)]
-pub fn catch<F: Future, S: CutSignal>(body: Pin<&mut F>, cut: S) -> Caught<'_, F, S> {
-    Caught {
-        body,
-        cut,
-        own_cut: None,
-        has_inner: false,
+pub fn catch<'a, F: Future, S: CutSignal>(
+    body: Pin<&'a mut F>,
+    cut: Option<S>,
+    careful: &'a mut bool,
+) -> Caught<'a, F, S> {
+    match cut {
+        Some(cut) => Caught {
+            body,
+            cut,
+            has_inner: false,
+            careful,
+        },
+        None => unreachable!("async_with: a block's cut is taken once"),
     }
 }
 
@@ -134,86 +176,106 @@ impl<F: Future, S: CutSignal + Unpin> Future for Caught<'_, F, S> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let before = state();
-        if before & CUTTING == 0 && this.own_cut.is_none() {
-            if let Poll::Ready(result) = this.poll_body(cx) {
-                return Poll::Ready(result);
-            }
-            this.has_inner = (state() ^ before) & !CUTTING != 0;
-            match this.cut.poll_cut(cx) {
-                Poll::Ready(reason) => this.own_cut = Some(reason),
-                Poll::Pending => {
-                    mark_pending();
-                    return Poll::Pending;
-                }
-            }
-        }
-        this.poll_cut_body(cx)
-    }
-}
-
-impl<F: Future, S> Caught<'_, F, S> {
-    #[inline]
-    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Interrupted>> {
         let mut output = None;
-        let body = &mut self.body;
-        let caught = poll_caught(&mut || {
-            if let Poll::Ready(value) = body.as_mut().poll(cx) {
-                output = Some(value);
-            }
-        });
-        match (caught, output) {
-            (Err(payload), _) => Poll::Ready(Err(Interrupted::Panic(payload))),
+        let body = &mut this.body;
+        let polled = poll_scoped(
+            &mut |cx| match body.as_mut().poll(cx) {
+                Poll::Ready(value) => {
+                    output = Some(value);
+                    true
+                }
+                Poll::Pending => false,
+            },
+            this.cut.as_dyn(),
+            &mut this.has_inner,
+            this.careful,
+            cx,
+        );
+        match (polled, output) {
+            (Err(interrupted), _) => Poll::Ready(Err(interrupted)),
             (Ok(()), Some(value)) => Poll::Ready(Ok(value)),
             (Ok(()), None) => Poll::Pending,
         }
     }
-
-    /// The body is being cut: let the blocks pending inside it exit first.
-    #[cold]
-    fn poll_cut_body(&mut self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Interrupted>> {
-        if self.has_inner {
-            let frame = Frame::new(true);
-            let before = state();
-            if let Poll::Ready(result) = self.poll_body(cx) {
-                return Poll::Ready(result);
-            }
-            self.has_inner = (state() ^ before) & !CUTTING != 0;
-            drop(frame);
-            if self.has_inner {
-                mark_pending();
-                return Poll::Pending;
-            }
-        }
-        Poll::Ready(Err(match self.own_cut {
-            Some(reason) => Interrupted::OwnCut(reason),
-            None => Interrupted::Cut,
-        }))
-    }
 }
 
-/// The one place a poll is wrapped in `catch_unwind`; not generic, so compiled once.
-/// With `panic = "abort"` nothing unwinds and it is a plain call.
+/// One poll of a body, with everything that does not depend on the body's type: the
+/// panic caught, the state word read and updated, the cut carried out. Not generic, so
+/// compiled once per crate. `Ok(())` with the body's output set, or still pending.
 #[inline]
-fn poll_caught(poll: &mut dyn FnMut()) -> Result<(), Box<dyn Any + Send>> {
+fn poll_scoped(
+    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    mut cut: Option<&mut dyn CutSignal>,
+    has_inner: &mut bool,
+    careful: &mut bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Interrupted> {
+    let before = state();
+    let fired = cut.as_ref().is_some_and(|cut| cut.fired().is_some());
+    if before & CUTTING == 0 && !fired {
+        if poll_caught(&mut || body(cx))? {
+            return Ok(());
+        }
+        *has_inner = (state() ^ before) & !CUTTING != 0;
+        if cut.as_mut().is_none_or(|cut| cut.poll_cut(cx).is_pending()) {
+            mark_pending();
+            return Ok(());
+        }
+    }
+    *careful = true;
+    poll_cut_body(body, cut, has_inner, cx)
+}
+
+/// The body is being cut: let the blocks pending inside it exit first.
+#[cold]
+fn poll_cut_body(
+    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    cut: Option<&mut dyn CutSignal>,
+    has_inner: &mut bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Interrupted> {
+    if *has_inner {
+        let frame = Frame::new(true);
+        let before = state();
+        if poll_caught(&mut || body(cx))? {
+            return Ok(());
+        }
+        *has_inner = (state() ^ before) & !CUTTING != 0;
+        drop(frame);
+        if *has_inner {
+            mark_pending();
+            return Ok(());
+        }
+    }
+    Err(match cut.and_then(|cut| cut.fired()) {
+        Some(reason) => Box::new(OwnCut(reason)),
+        None => Box::new(CutByScope),
+    })
+}
+
+/// The one place a poll is wrapped in `catch_unwind`. With `panic = "abort"` nothing
+/// unwinds and it is a plain call.
+#[inline]
+fn poll_caught(poll: &mut dyn FnMut() -> bool) -> Result<bool, Interrupted> {
     #[cfg(not(panic = "abort"))]
     {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(poll))
     }
     #[cfg(panic = "abort")]
     {
-        poll();
-        Ok(())
+        Ok(poll())
     }
 }
 
 /// What exit sees of an interrupted body: a panic, its own scope's cut, or a cancellation.
 #[inline]
 pub fn interrupted(interrupted: &Interrupted) -> Outcome<'_> {
-    match interrupted {
-        Interrupted::Panic(payload) => Outcome::from_panic(&**payload),
-        Interrupted::OwnCut(reason) => Outcome::cut(*reason),
-        Interrupted::Cut => Outcome::cancelled(),
+    if interrupted.is::<CutByScope>() {
+        Outcome::cancelled()
+    } else if let Some(OwnCut(reason)) = interrupted.downcast_ref::<OwnCut>() {
+        Outcome::cut(*reason)
+    } else {
+        Outcome::from_panic(&**interrupted)
     }
 }
 
@@ -221,25 +283,30 @@ pub fn interrupted(interrupted: &Interrupted) -> Outcome<'_> {
 /// the exit's error leaves the block (S9) and rises through the cut body (S23).
 #[inline]
 pub fn resume_panic(interrupted: Interrupted) {
-    if let Interrupted::Panic(payload) = interrupted {
-        resume_unwind(payload)
+    if !interrupted.is::<CutByScope>() && !interrupted.is::<OwnCut>() {
+        resume_unwind(interrupted)
     }
 }
 
-/// After exit returned: a panic resumes; a block cut by an enclosing scope stays pending
-/// until that scope drops it; a scope whose exit neither failed nor suppressed its own cut
-/// is a mistake.
+/// After exit returned, for a body that gave no flow: a panic resumes; a block cut by an
+/// enclosing scope stays pending ([`CutDone`]) until that scope drops it; a scope whose
+/// exit neither failed nor suppressed its own cut is a mistake.
+#[inline]
 pub fn unwound(interrupted: Interrupted) -> CutDone {
-    match interrupted {
-        Interrupted::Panic(payload) => resume_unwind(payload),
-        Interrupted::OwnCut(reason) => panic!(
-            "async_with: a scope cut its body ({reason}) and its exit neither returned an error nor `Exit::Suppress`: a scope's exit must end its own cut"
+    if interrupted.is::<CutByScope>() {
+        return CutDone;
+    }
+    match interrupted.downcast::<OwnCut>() {
+        Ok(own) => panic!(
+            "async_with: a scope cut its body ({}) and its exit neither returned an error nor `Exit::Suppress`: a scope's exit must end its own cut",
+            own.0
         ),
-        Interrupted::Cut => CutDone,
+        Err(payload) => resume_unwind(payload),
     }
 }
 
-/// Pending for good, without counting as a pending block: the block is done.
+/// Pending for good, without counting as a pending block: the block is done, and the
+/// scope cutting around it drops it.
 pub struct CutDone;
 
 impl Future for CutDone {
@@ -249,33 +316,63 @@ impl Future for CutDone {
     }
 }
 
-/// An exit, shielded from cuts: blocks inside it are not cut by a scope outside (S19),
-/// and while it is pending it counts as a pending block, so a cutting scope waits for it.
-pub struct Shielded<'a, F> {
-    exit: Pin<&'a mut F>,
+pin_project_lite::pin_project! {
+    /// An exit, shielded from cuts: blocks inside it are not cut by a scope outside
+    /// (S19), and while it is pending it counts as a pending block, so a cutting scope
+    /// waits for it. Owns the exit's future, so the block awaits it in place.
+    pub struct Shielded<F> {
+        #[pin]
+        exit: F,
+        careful: bool,
+    }
 }
 
+/// `careful` when the body ended under a cut. Otherwise the exit's first poll comes
+/// straight after a body poll that no cut was around, and needs no look at the state
+/// word (a block without a scope pays nothing there); after a pending poll, any later one
+/// may be under a cut, and looks.
 #[inline(always)]
-pub fn shield<F: Future>(exit: Pin<&mut F>) -> Shielded<'_, F> {
-    Shielded { exit }
+pub fn shield<F: Future>(exit: F, careful: bool) -> Shielded<F> {
+    Shielded { exit, careful }
 }
 
-impl<F: Future> Future for Shielded<'_, F> {
+impl<F: Future> Future for Shielded<F> {
     type Output = F::Output;
 
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let polled = if state() & CUTTING == 0 {
-            self.exit.as_mut().poll(cx)
-        } else {
-            let _frame = Frame::new(false);
-            self.exit.as_mut().poll(cx)
-        };
-        if polled.is_pending() {
-            mark_pending();
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let shielding = *this.careful && shield_on();
+        let polled = this.exit.poll(cx);
+        if shielding || polled.is_pending() {
+            *this.careful = true;
+            shielded_after(shielding, polled.is_pending());
         }
         polled
     }
+}
+
+/// Clears the cut bit for an exit's poll; whether it was set.
+#[inline(never)]
+fn shield_on() -> bool {
+    STATE.with(|s| {
+        let value = s.get();
+        s.set(value & !CUTTING);
+        value & CUTTING != 0
+    })
+}
+
+/// After a shielded poll: the cut bit back, and a pending exit counted.
+#[cold]
+fn shielded_after(shielded: bool, pending: bool) {
+    STATE.with(|s| {
+        let value = s.get() | usize::from(shielded);
+        s.set(if pending {
+            value.wrapping_add(ONE_PENDING)
+        } else {
+            value
+        });
+    });
 }
 
 // ---- Is the context a scope? (autoref specialization on the concrete type)
@@ -297,11 +394,14 @@ pub trait ScopeCut {
 }
 
 impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
-    type Cut = C::Cut;
+    type Cut = Fired<C::Cut>;
     #[inline(always)]
-    fn __async_with_cut(&self) -> C::Cut {
+    fn __async_with_cut(&self) -> Fired<C::Cut> {
         match self.0.take() {
-            Some(context) => context.cut(),
+            Some(context) => Fired {
+                cut: context.cut(),
+                reason: None,
+            },
             None => unreachable!("async_with: a scope's cut is taken once"),
         }
     }

@@ -139,11 +139,13 @@ impl<E> LeaveWithError<E> for Fail<E> {
     }
 }
 
-/// How an enter or exit error leaves the enclosing function: as `?` would (S2, S9).
+/// How an enter or exit error leaves the enclosing function: as `?` would (S2, S9). A
+/// scope's cut is an exit error too (a `timeout`'s `Elapsed`).
 #[diagnostic::on_unimplemented(
-    message = "this context's `enter`/`exit` can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
-    label = "`enter`/`exit` of this context can fail with `{E}`, but the enclosing function returns `{Self}`",
-    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)"
+    message = "this context can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
+    label = "this context can fail with `{E}` (from its enter or exit, or a scope's cut), but the enclosing function returns `{Self}`",
+    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)",
+    note = "to move on after the failure instead, put `suppress::<{E}>()` before this context in the same `async_with!` (the block then gives `()`)"
 )]
 pub trait FromContextError<E> {
     fn from_context_error(error: E) -> Self;
@@ -160,4 +162,11 @@ impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
 #[inline(always)]
 pub fn from_residual<R: FromResidual<Res>, Res>(residual: Res) -> R {
     R::from_residual(residual)
+}
+
+impl<R> FromResidual<super::Suppressed> for R {
+    #[inline(always)]
+    fn from_residual(residual: super::Suppressed) -> Self {
+        match residual {}
+    }
 }

@@ -13,29 +13,54 @@ pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
 }
 
 /// Owns the context; calls `cancel` if dropped between a successful enter and the end of
-/// exit (S12). The expansion touches its fields only, which keeps the enter value's
-/// borrow of `context` disjoint from `armed`.
+/// exit (S12). Also holds the context's cut when it is a scope, until the body's poll
+/// takes it. The expansion touches its fields only, which keeps the enter value's borrow
+/// of `context` disjoint from `armed` and `cut`.
 ///
 /// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
 /// taken in [`guard`]), so a value that is not a context is reported at [`guard`] rather
 /// than at every use of the guard's type (enter's `.await` still adds a second report).
-pub struct Guard<C> {
+pub struct Guard<C, S> {
     pub context: C,
     pub armed: bool,
+    pub cut: Option<S>,
+    /// The body ended under a cut: exit is polled shielded from its first poll.
+    pub careful: bool,
+    cancel: fn(&mut C),
+}
+
+/// The context, taken but not yet guarded: its cut is asked for first (a scope's cut is
+/// taken before enter, while nothing borrows the context).
+pub struct Unguarded<C> {
+    pub context: C,
     cancel: fn(&mut C),
 }
 
 /// Takes ownership of the context: the one place that requires it to be one (D1).
 #[inline(always)]
-pub fn guard<C: AsyncContext>(context: C) -> Guard<C> {
-    Guard {
+pub fn guard<C: AsyncContext>(context: C) -> Unguarded<C> {
+    Unguarded {
         context,
-        armed: false,
         cancel: C::cancel,
     }
 }
 
-impl<C> Drop for Guard<C> {
+impl<C> Unguarded<C> {
+    /// The guard, holding the context's cut. (Kept in the guard rather than in a local of
+    /// the block: a local alive across enter's await made every block's future larger.)
+    #[inline(always)]
+    pub fn with_cut<S>(self, cut: S) -> Guard<C, S> {
+        Guard {
+            context: self.context,
+            armed: false,
+            cut: Some(cut),
+            careful: false,
+            cancel: self.cancel,
+        }
+    }
+}
+
+impl<C, S> Drop for Guard<C, S> {
     #[inline]
     fn drop(&mut self) {
         if self.armed {

@@ -36,6 +36,13 @@ impl Residual for Option<Infallible> {
     }
 }
 
+impl Residual for super::Suppressed {
+    type Error = super::Suppressed;
+    fn error(&self) -> &super::Suppressed {
+        self
+    }
+}
+
 /// An enter or exit failure of a nested context.
 impl<E> Residual for Result<(), E> {
     type Error = E;
