@@ -33,7 +33,7 @@ async fn expansion() {
                     .leave();
             }
         };
-        __async_with_guard0.armed = true;
+        __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
                 async { let __async_with_keep0 = __async_with_value0;
@@ -53,7 +53,7 @@ async fn expansion() {
                 __async_with_guard1.context). await { ::core::result::Result::Ok(ok) =>
                 ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(failed
-                .map(::core::mem::drop))), }; __async_with_guard1.armed = true; let
+                .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
                 __async_with_keep1 = __async_with_value1; let i = __async_with_keep1; if
                 item.skip() { return
@@ -67,10 +67,10 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _,
                 ::core::convert::Infallible, usize, __async_with_Failures1 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
-                ::async_with::__private::catch(body, __async_with_guard1.cut.take(), &
-                mut __async_with_guard1.careful). await }; let __async_with_outcome1 =
-                match & __async_with_result1 { ::core::result::Result::Err(interrupted)
-                => ::async_with::__private::interrupted(interrupted),
+                ::async_with::__private::catch(body, & mut __async_with_guard1.state).
+                await }; let __async_with_outcome1 = match & __async_with_result1 {
+                ::core::result::Result::Err(interrupted) =>
+                ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
                 => match failure { __async_with_Failures1::F0(failure) =>
                 ::async_with::__private::failed((&& && &&
@@ -79,9 +79,9 @@ async fn expansion() {
                 ::async_with::Outcome::ok(), }; let __async_with_failed1 =
                 __async_with_outcome1.is_err(); let __async_with_exited1 =
                 ::async_with::__private::shield(::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1), __async_with_guard1
-                .careful). await; __async_with_guard1.armed = false; let
-                __async_with_decision1 = match __async_with_exited1 {
+                __async_with_guard1.context, __async_with_outcome1), & mut
+                __async_with_guard1.state). await; __async_with_guard1.state.armed =
+                false; let __async_with_decision1 = match __async_with_exited1 {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
@@ -90,11 +90,8 @@ async fn expansion() {
                 __async_with_failed1 {
                 ::async_with::__private::SuppressTo::suppressed(__async_with_decision1) }
                 else { ::core::option::Option::None }; match __async_with_result1 {
-                ::core::result::Result::Err(interrupted) => match
-                __async_with_suppressed1 { ::core::option::Option::Some(value) => value,
-                ::core::option::Option::None => {
-                ::async_with::__private::unwound(interrupted). await;
-                ::core::unreachable!() } },
+                ::core::result::Result::Err(interrupted) =>
+                ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
                 => value,
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::ReturnOk(returned))
@@ -106,19 +103,12 @@ async fn expansion() {
                 => value, ::core::option::Option::None => match returned {}, },
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
                 => match __async_with_suppressed1 { ::core::option::Option::Some(value)
-                => value, ::core::option::Option::None => match failure {
-                __async_with_Failures1::F0(failure) => { let failure = (&
-                ::async_with::__private::Sieve::new(& __async_with_guard1.context,
-                failure)).__async_with_sieve(); return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure))
+                => value, ::core::option::Option::None => { match failure {
+                __async_with_Failures1::F0(failure) => return
+                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure)),
                 } }, }, } } }; }); flow }
             );
-            ::async_with::__private::catch(
-                    body,
-                    __async_with_guard0.cut.take(),
-                    &mut __async_with_guard0.careful,
-                )
-                .await
+            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -154,10 +144,10 @@ async fn expansion() {
                     &mut __async_with_guard0.context,
                     __async_with_outcome0,
                 ),
-                __async_with_guard0.careful,
+                &mut __async_with_guard0.state,
             )
             .await;
-        __async_with_guard0.armed = false;
+        __async_with_guard0.state.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
@@ -177,13 +167,7 @@ async fn expansion() {
         };
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
-                match __async_with_suppressed0 {
-                    ::core::option::Option::Some(value) => value,
-                    ::core::option::Option::None => {
-                        ::async_with::__private::unwound(interrupted).await;
-                        ::core::unreachable!()
-                    }
-                }
+                ::async_with::__private::unwound(interrupted, __async_with_suppressed0)
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),
@@ -210,22 +194,12 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
-                                let failure = (&::async_with::__private::Sieve::new(
-                                    &__async_with_guard0.context,
-                                    failure,
-                                ))
-                                    .__async_with_sieve();
                                 return ::async_with::__private::Fail {
                                     error: failure,
                                 }
                                     .leave();
                             }
                             __async_with_Failures0::F1(failure) => {
-                                let failure = (&::async_with::__private::Sieve::new(
-                                    &__async_with_guard0.context,
-                                    failure,
-                                ))
-                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                         }

@@ -38,7 +38,7 @@ async fn expansion() {
                     .leave();
             }
         };
-        __async_with_guard0.armed = true;
+        __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
                 async { let __async_with_keep0 = __async_with_value0; let tx =
@@ -55,12 +55,7 @@ async fn expansion() {
                 ::core::convert::Infallible, __async_with_Failures0 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
-            ::async_with::__private::catch(
-                    body,
-                    __async_with_guard0.cut.take(),
-                    &mut __async_with_guard0.careful,
-                )
-                .await
+            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -88,10 +83,10 @@ async fn expansion() {
                     &mut __async_with_guard0.context,
                     __async_with_outcome0,
                 ),
-                __async_with_guard0.careful,
+                &mut __async_with_guard0.state,
             )
             .await;
-        __async_with_guard0.armed = false;
+        __async_with_guard0.state.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
@@ -111,13 +106,7 @@ async fn expansion() {
         };
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
-                match __async_with_suppressed0 {
-                    ::core::option::Option::Some(value) => value,
-                    ::core::option::Option::None => {
-                        ::async_with::__private::unwound(interrupted).await;
-                        ::core::unreachable!()
-                    }
-                }
+                ::async_with::__private::unwound(interrupted, __async_with_suppressed0)
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),
@@ -144,11 +133,6 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
-                                let failure = (&::async_with::__private::Sieve::new(
-                                    &__async_with_guard0.context,
-                                    failure,
-                                ))
-                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                         }

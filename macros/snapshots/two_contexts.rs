@@ -37,7 +37,7 @@ async fn expansion() {
                     .leave();
             }
         };
-        __async_with_guard0.armed = true;
+        __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
                 async { let __async_with_keep0 = __async_with_value0; let x =
@@ -60,7 +60,7 @@ async fn expansion() {
                 ::async_with::AsyncContext::enter(& mut __async_with_guard1.context).
                 await { ::core::result::Result::Ok(ok) => ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
-                .map(::core::mem::drop))), }; __async_with_guard1.armed = true; let
+                .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
                 __async_with_keep1 = __async_with_value1; let y = __async_with_keep1; if
                 y.is_empty() { return
@@ -69,10 +69,10 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });
-                ::async_with::__private::catch(body, __async_with_guard1.cut.take(), &
-                mut __async_with_guard1.careful). await }; let __async_with_outcome1 =
-                match & __async_with_result1 { ::core::result::Result::Err(interrupted)
-                => ::async_with::__private::interrupted(interrupted),
+                ::async_with::__private::catch(body, & mut __async_with_guard1.state).
+                await }; let __async_with_outcome1 = match & __async_with_result1 {
+                ::core::result::Result::Err(interrupted) =>
+                ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Return(returned))
                 => { match (& ::async_with::__private::Probe(returned))
                 .__async_with_split() { ::core::option::Option::Some(error) =>
@@ -83,9 +83,9 @@ async fn expansion() {
                 __async_with_failed1 = __async_with_outcome1.is_err(); let
                 __async_with_exited1 =
                 ::async_with::__private::shield(::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1), __async_with_guard1
-                .careful). await; __async_with_guard1.armed = false; let
-                __async_with_decision1 = match __async_with_exited1 {
+                __async_with_guard1.context, __async_with_outcome1), & mut
+                __async_with_guard1.state). await; __async_with_guard1.state.armed =
+                false; let __async_with_decision1 = match __async_with_exited1 {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
@@ -94,11 +94,8 @@ async fn expansion() {
                 __async_with_failed1 {
                 ::async_with::__private::SuppressTo::suppressed(__async_with_decision1) }
                 else { ::core::option::Option::None }; match __async_with_result1 {
-                ::core::result::Result::Err(interrupted) => match
-                __async_with_suppressed1 { ::core::option::Option::Some(value) => value,
-                ::core::option::Option::None => {
-                ::async_with::__private::unwound(interrupted). await;
-                ::core::unreachable!() } },
+                ::core::result::Result::Err(interrupted) =>
+                ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
                 => value,
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::ReturnOk(returned))
@@ -114,12 +111,7 @@ async fn expansion() {
                 => value, ::core::option::Option::None => match failure {}, }, } }); flow
                 }
             );
-            ::async_with::__private::catch(
-                    body,
-                    __async_with_guard0.cut.take(),
-                    &mut __async_with_guard0.careful,
-                )
-                .await
+            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
@@ -168,10 +160,10 @@ async fn expansion() {
                     &mut __async_with_guard0.context,
                     __async_with_outcome0,
                 ),
-                __async_with_guard0.careful,
+                &mut __async_with_guard0.state,
             )
             .await;
-        __async_with_guard0.armed = false;
+        __async_with_guard0.state.armed = false;
         let __async_with_decision0 = match __async_with_exited0 {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
@@ -191,13 +183,7 @@ async fn expansion() {
         };
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
-                match __async_with_suppressed0 {
-                    ::core::option::Option::Some(value) => value,
-                    ::core::option::Option::None => {
-                        ::async_with::__private::unwound(interrupted).await;
-                        ::core::unreachable!()
-                    }
-                }
+                ::async_with::__private::unwound(interrupted, __async_with_suppressed0)
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),
@@ -224,19 +210,9 @@ async fn expansion() {
                     ::core::option::Option::None => {
                         match failure {
                             __async_with_Failures0::F0(failure) => {
-                                let failure = (&::async_with::__private::Sieve::new(
-                                    &__async_with_guard0.context,
-                                    failure,
-                                ))
-                                    .__async_with_sieve();
                                 return ::async_with::__private::from_residual(failure);
                             }
                             __async_with_Failures0::F1(failure) => {
-                                let failure = (&::async_with::__private::Sieve::new(
-                                    &__async_with_guard0.context,
-                                    failure,
-                                ))
-                                    .__async_with_sieve();
                                 return ::async_with::__private::Fail {
                                     error: failure,
                                 }

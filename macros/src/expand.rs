@@ -15,12 +15,12 @@
 //!     if false { return witness.never(); }             //   something inside returns
 //!     let mut guard = guard(ctx);
 //!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
-//!     guard.armed = true;
+//!     guard.state.armed = true;
 //!     let result = catch(pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) })).await;
 //!     let outcome = match &result { panic / probed return / failure views / ok };
 //!     let failed = outcome.is_err();
 //!     let exited = exit(&mut guard.context, outcome).await;
-//!     guard.armed = false;
+//!     guard.state.armed = false;
 //!     let decision = match exited { Ok(d) => d, failed => { resume a panic; LEAVE } };
 //!     let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
 //!     match result { replay: value / panic / return / jump / failure, each via its LEAVE }
@@ -103,7 +103,7 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
 /// ```text
 /// let mut guard = guard(ctx);
 /// let value = match AsyncContext::enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
-/// guard.armed = true;
+/// guard.state.armed = true;
 /// ```
 ///
 /// The guard owns the context and runs `cancel` if the future is dropped from here until
@@ -140,7 +140,7 @@ fn enter(layer: &Layer) -> TokenStream {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => #leave,
         };
-        #guard.armed = true;
+        #guard.state.armed = true;
     }
 }
 
@@ -196,7 +196,7 @@ fn body(layer: &Layer) -> TokenStream {
                     ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
             });
-            ::async_with::__private::catch(#body, #guard.cut.take(), &mut #guard.careful).await
+            ::async_with::__private::catch(#body, &mut #guard.state).await
         };
     }
 }
@@ -250,7 +250,7 @@ fn outcome(layer: &Layer) -> TokenStream {
 /// ```text
 /// let failed = outcome.is_err();
 /// let exited = AsyncContext::exit(&mut guard.context, outcome).await;
-/// guard.armed = false;
+/// guard.state.armed = false;
 /// let decision = match exited { Ok(d) => d, failed => { if let Err(p) = result { resume_unwind(p) } LEAVE } };
 /// let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
 /// ```
@@ -285,8 +285,8 @@ fn exit(layer: &Layer) -> TokenStream {
     let suppress = quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
     quote! {
         let #failed_outcome = #outcome.is_err();
-        let #exited = ::async_with::__private::shield(#call, #guard.careful).await;
-        #guard.armed = false;
+        let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;
+        #guard.state.armed = false;
         let #decision = match #exited {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => {
@@ -340,17 +340,27 @@ fn replay(layer: &Layer) -> TokenStream {
     } else {
         let failures = &names.failures;
         let guard = &names.guard;
+        let sieve = is_suppress(&layer.context);
+        let sieve_traits = sieve.then(|| {
+            quote!(
+                use ::async_with::__private::{SievePass as _, SieveSuppressed as _};
+            )
+        });
         let arms = leaves.sites.iter().enumerate().map(|(index, leave)| {
             let variant = variant(index);
-            quote! {
-                #failures::#variant(#failure) => {
-                    let #failure = (&::async_with::__private::Sieve::new(&#guard.context, #failure))
-                        .__async_with_sieve();
-                    #leave
+            if sieve {
+                quote! {
+                    #failures::#variant(#failure) => {
+                        let #failure = (&::async_with::__private::Sieve::new(&#guard.context, #failure))
+                            .__async_with_sieve();
+                        #leave
+                    }
                 }
+            } else {
+                quote!(#failures::#variant(#failure) => #leave,)
             }
         });
-        quote!(match #failure { #(#arms)* })
+        quote!({ #sieve_traits match #failure { #(#arms)* } })
     };
     let suppressed_or = |replay: TokenStream| {
         quote! {
@@ -364,19 +374,28 @@ fn replay(layer: &Layer) -> TokenStream {
     let on_fail = suppressed_or(replay_fail);
     quote! {
         match #result {
-            ::core::result::Result::Err(#panic) => match #suppressed {
-                ::core::option::Option::Some(#value) => #value,
-                ::core::option::Option::None => {
-                    ::async_with::__private::unwound(#panic).await;
-                    ::core::unreachable!()
-                }
-            },
+            ::core::result::Result::Err(#panic) => ::async_with::__private::unwound(#panic, #suppressed),
             ::core::result::Result::Ok(#flow::Value(#value)) => #value,
             ::core::result::Result::Ok(#flow::ReturnOk(#returned)) => #replay_return_ok,
             ::core::result::Result::Ok(#flow::Jump(#jump)) => #replay_jump,
             ::core::result::Result::Ok(#flow::Return(#returned)) => #on_return,
             ::core::result::Result::Ok(#flow::Fail(#failure)) => #on_fail,
         }
+    }
+}
+
+/// `suppress::<E>()` (any path ending in `suppress`, called with no arguments): the one
+/// context whose failures of type `E` are sure to be swallowed, so their replay can be
+/// typed as unreachable (`Sieve`). Found by syntax, because checking every block's
+/// failures against its context's type costs build time in every block.
+fn is_suppress(context: &Expr) -> bool {
+    match context {
+        Expr::Call(call) if call.args.is_empty() => matches!(
+            &*call.func,
+            Expr::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "suppress")
+        ),
+        Expr::Paren(inner) => is_suppress(&inner.expr),
+        _ => false,
     }
 }
 

@@ -40,9 +40,9 @@ where
         Box::pin(async move {
             // Dropped before its exit finished, the context still gets its cancel hook.
             let mut entry = guard(self.0).with_cut(());
-            entry.armed = true;
+            entry.state.armed = true;
             let result = entry.context.exit(outcome).await;
-            entry.armed = false;
+            entry.state.armed = false;
             result
                 .map(|decision| {
                     if crate::ExitDecision::suppresses(decision) {

@@ -1,8 +1,9 @@
 //! S12/S13 under load: 10,000 blocks on a multi-thread runtime, cancelled at random points
 //! by timeouts and `select!`; every entered context ends exactly once (exit or cancel),
-//! and every bound value is dropped.
+//! and every bound value is dropped. S17/S18 under load: 10,000 blocks cut by scopes with
+//! random deadlines; every entered context ends exactly once, by its async exit.
 
-use async_with::{Outcome, async_context, async_with};
+use async_with::{Elapsed, Outcome, async_context, async_with, suppress, timeout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,6 +12,8 @@ use std::time::Duration;
 struct Counters {
     entered: AtomicUsize,
     exited: AtomicUsize,
+    /// Exits that saw a cut (`Outcome::is_cancelled`).
+    exited_cut: AtomicUsize,
     cancelled: AtomicUsize,
     values_made: AtomicUsize,
     values_dropped: AtomicUsize,
@@ -47,10 +50,13 @@ impl Tracked {
         Value(self.counters.clone())
     }
 
-    async fn exit(&mut self, _outcome: Outcome<'_>) {
+    async fn exit(&mut self, outcome: Outcome<'_>) {
         tokio::time::sleep(Duration::from_micros(self.delay_us / 2)).await;
         self.end();
         self.counters.exited.fetch_add(1, Ordering::SeqCst);
+        if outcome.is_cancelled() {
+            self.counters.exited_cut.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn cancel(&mut self) {
@@ -140,4 +146,93 @@ async fn ten_thousand_randomly_cancelled_blocks_each_end_their_contexts_exactly_
         entered < 2 * BLOCKS,
         "some blocks were cancelled during enter"
     );
+}
+
+/// A block the scope's body awaits through an async fn (S18).
+async fn nested(outer: Tracked, inner: Tracked, work_us: u64) {
+    async_with!(outer as _a => {
+        async_with!(inner as _b => {
+            tokio::time::sleep(Duration::from_micros(work_us)).await;
+            tokio::task::yield_now().await;
+        });
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_blocks_cut_by_random_deadlines_each_exit_async_exactly_once() {
+    const BLOCKS: usize = 10_000;
+    let counters = Arc::new(Counters {
+        ended: (0..2 * BLOCKS).map(|_| AtomicU8::new(0)).collect(),
+        ..Counters::default()
+    });
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    for block in 0..BLOCKS {
+        let (r1, r2, r3, r4) = (
+            random(&mut seed),
+            random(&mut seed),
+            random(&mut seed),
+            random(&mut seed),
+        );
+        let counters = counters.clone();
+        tasks.spawn(async move {
+            let outer = Tracked {
+                id: 2 * block,
+                delay_us: r1 % 3_000,
+                counters: counters.clone(),
+            };
+            let inner = Tracked {
+                id: 2 * block + 1,
+                delay_us: r2 % 3_000,
+                counters: counters.clone(),
+            };
+            let deadline = Duration::from_micros(r4 % 12_000);
+            // Half the blocks: the scope's own body holds both contexts; the other half:
+            // an async fn the body awaits does, inside a second, outer deadline.
+            if block % 2 == 0 {
+                async_with!(suppress::<Elapsed>(), timeout(deadline), outer as _a, inner as _b => {
+                    tokio::time::sleep(Duration::from_micros(r3 % 5_000)).await;
+                    tokio::task::yield_now().await;
+                });
+            } else {
+                async_with!(suppress::<Elapsed>(), timeout(deadline * 2) => {
+                    async_with!(suppress::<Elapsed>(), timeout(deadline) => {
+                        nested(outer, inner, r3 % 5_000).await;
+                    });
+                });
+            }
+        });
+        if tasks.len() >= 500 {
+            tasks.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.unwrap();
+    }
+    let c = &counters;
+    let entered = c.entered.load(Ordering::SeqCst);
+    let exited = c.exited.load(Ordering::SeqCst);
+    let exited_cut = c.exited_cut.load(Ordering::SeqCst);
+    let cancelled = c.cancelled.load(Ordering::SeqCst);
+    eprintln!("entered {entered}, exited {exited} ({exited_cut} cut), cancelled {cancelled}");
+    // A scope cuts the body, not the block: every entered context ran its async exit.
+    assert_eq!(cancelled, 0, "no context fell back to its cancel hook");
+    assert_eq!(entered, exited, "every entered context exited");
+    assert_eq!(
+        c.values_made.load(Ordering::SeqCst),
+        c.values_dropped.load(Ordering::SeqCst),
+        "every bound value was dropped"
+    );
+    let ended_once = c
+        .ended
+        .iter()
+        .filter(|e| e.load(Ordering::SeqCst) == 1)
+        .count();
+    assert_eq!(ended_once, entered);
+    // The random deadlines cut blocks at every stage.
+    assert!(
+        exited_cut > 100 && exited - exited_cut > 100,
+        "exited {exited}, of which cut {exited_cut}"
+    );
+    assert!(entered < 2 * BLOCKS, "some deadlines passed during enter");
 }

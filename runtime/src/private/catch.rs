@@ -23,6 +23,7 @@
 //! stays pending ([`unwound`]) until that scope drops the body around it. Nothing here
 //! allocates, and a block without a scope pays one thread-local read per poll of its body.
 
+use super::BlockState;
 use crate::Outcome;
 use crate::scope::CutReason;
 use std::any::Any;
@@ -87,7 +88,7 @@ pub struct OwnCut(CutReason);
 
 /// A scope's cut, or none. [`Fired`] wraps every [`Scope::Cut`](crate::Scope::Cut);
 /// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
-/// [`poll_scoped`], which is not generic.
+/// `poll_scoped`, which is not generic.
 pub trait CutSignal {
     /// Polled after each poll that leaves the body pending.
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()>;
@@ -145,10 +146,10 @@ impl CutSignal for NoCut {
 /// exactly when the body and the cut are.
 pub struct Caught<'a, F, S> {
     body: Pin<&'a mut F>,
-    cut: S,
+    /// The cut, and where the poll records how it ended ([`UNDER_CUT`],
+    /// [`CUT_BY_SCOPE`]), which shields the exit.
+    state: &'a mut BlockState<S>,
     has_inner: bool,
-    /// Set when the body's poll ended under a cut: the exit then runs shielded.
-    careful: &'a mut bool,
 }
 
 /// Polls the body, catching a panic so exit can see it, and cutting it when `cut`
@@ -156,21 +157,16 @@ pub struct Caught<'a, F, S> {
 #[inline(always)]
 pub fn catch<'a, F: Future, S: CutSignal>(
     body: Pin<&'a mut F>,
-    cut: Option<S>,
-    careful: &'a mut bool,
+    state: &'a mut BlockState<S>,
 ) -> Caught<'a, F, S> {
-    match cut {
-        Some(cut) => Caught {
-            body,
-            cut,
-            has_inner: false,
-            careful,
-        },
-        None => unreachable!("async_with: a block's cut is taken once"),
+    Caught {
+        body,
+        state,
+        has_inner: false,
     }
 }
 
-impl<F: Future, S: CutSignal + Unpin> Future for Caught<'_, F, S> {
+impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
     type Output = Result<F::Output, Interrupted>;
 
     #[inline]
@@ -186,9 +182,9 @@ impl<F: Future, S: CutSignal + Unpin> Future for Caught<'_, F, S> {
                 }
                 Poll::Pending => false,
             },
-            this.cut.as_dyn(),
+            this.state.cut.as_dyn(),
             &mut this.has_inner,
-            this.careful,
+            &mut this.state.careful,
             cx,
         );
         match (polled, output) {
@@ -207,7 +203,7 @@ fn poll_scoped(
     body: &mut dyn FnMut(&mut Context<'_>) -> bool,
     mut cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
-    careful: &mut bool,
+    careful: &mut u8,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
     let before = state();
@@ -222,9 +218,22 @@ fn poll_scoped(
             return Ok(());
         }
     }
-    *careful = true;
-    poll_cut_body(body, cut, has_inner, cx)
+    *careful = UNDER_CUT;
+    let polled = poll_cut_body(body, cut, has_inner, cx);
+    if let Err(interrupted) = &polled
+        && interrupted.is::<CutByScope>()
+    {
+        *careful = CUT_BY_SCOPE;
+    }
+    polled
 }
+
+/// The body's poll ended under a cut.
+pub const UNDER_CUT: u8 = 1;
+/// An enclosing scope cut the body: once its exit succeeded, the block never completes.
+pub const CUT_BY_SCOPE: u8 = 2;
+/// The exit of a block cut by an enclosing scope is done; the block waits to be dropped.
+const EXITED: u8 = 4;
 
 /// The body is being cut: let the blocks pending inside it exit first.
 #[cold]
@@ -288,14 +297,20 @@ pub fn resume_panic(interrupted: Interrupted) {
     }
 }
 
-/// After exit returned, for a body that gave no flow: a panic resumes; a block cut by an
-/// enclosing scope stays pending ([`CutDone`]) until that scope drops it; a scope whose
-/// exit neither failed nor suppressed its own cut is a mistake.
+/// After exit returned, for a body that gave no flow: a suppressed own cut gives the
+/// block's `()`/`None`; a panic resumes; a scope whose exit neither failed nor suppressed
+/// its own cut is a mistake. (A block cut by an enclosing scope never gets here: its exit
+/// stays pending, see [`shield`].)
 #[inline]
-pub fn unwound(interrupted: Interrupted) -> CutDone {
-    if interrupted.is::<CutByScope>() {
-        return CutDone;
+pub fn unwound<V>(interrupted: Interrupted, suppressed: Option<V>) -> V {
+    match suppressed {
+        Some(value) => value,
+        None => resume_interrupted(interrupted),
     }
+}
+
+#[cold]
+fn resume_interrupted(interrupted: Interrupted) -> ! {
     match interrupted.downcast::<OwnCut>() {
         Ok(own) => panic!(
             "async_with: a scope cut its body ({}) and its exit neither returned an error nor `Exit::Suppress`: a scope's exit must end its own cut",
@@ -305,50 +320,52 @@ pub fn unwound(interrupted: Interrupted) -> CutDone {
     }
 }
 
-/// Pending for good, without counting as a pending block: the block is done, and the
-/// scope cutting around it drops it.
-pub struct CutDone;
-
-impl Future for CutDone {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Pending
-    }
-}
-
 pin_project_lite::pin_project! {
     /// An exit, shielded from cuts: blocks inside it are not cut by a scope outside
     /// (S19), and while it is pending it counts as a pending block, so a cutting scope
     /// waits for it. Owns the exit's future, so the block awaits it in place.
-    pub struct Shielded<F> {
+    pub struct Shielded<'a, F, S> {
         #[pin]
         exit: F,
-        careful: bool,
+        state: &'a mut BlockState<S>,
     }
 }
 
-/// `careful` when the body ended under a cut. Otherwise the exit's first poll comes
-/// straight after a body poll that no cut was around, and needs no look at the state
-/// word (a block without a scope pays nothing there); after a pending poll, any later one
-/// may be under a cut, and looks.
+/// `state.careful` tells how the body's poll ended. When no cut was around it, the
+/// exit's first poll comes straight after, and needs no look at the state word (a block
+/// without a scope pays nothing there); after a pending poll, any later one may be under
+/// a cut, and looks. The exit of a block cut by an enclosing scope never completes once
+/// it has succeeded: it disarms the guard (its exit ran, so `cancel` must not) and stays
+/// pending, not counted, until that scope drops the block.
 #[inline(always)]
-pub fn shield<F: Future>(exit: F, careful: bool) -> Shielded<F> {
-    Shielded { exit, careful }
+pub fn shield<F: Future, S>(exit: F, state: &mut BlockState<S>) -> Shielded<'_, F, S> {
+    Shielded { exit, state }
 }
 
-impl<F: Future> Future for Shielded<F> {
+impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
     type Output = F::Output;
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let shielding = *this.careful && shield_on();
+        let state = &mut **this.state;
+        if state.careful == EXITED {
+            return Poll::Pending;
+        }
+        let shielding = state.careful != 0 && shield_on();
         let polled = this.exit.poll(cx);
         if shielding || polled.is_pending() {
-            *this.careful = true;
+            state.careful |= UNDER_CUT;
             shielded_after(shielding, polled.is_pending());
         }
-        polled
+        match polled {
+            Poll::Ready(Ok(_)) if state.careful & CUT_BY_SCOPE != 0 => {
+                state.armed = false;
+                state.careful = EXITED;
+                Poll::Pending
+            }
+            polled => polled,
+        }
     }
 }
 

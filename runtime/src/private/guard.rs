@@ -22,11 +22,21 @@ pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
 /// than at every use of the guard's type (enter's `.await` still adds a second report).
 pub struct Guard<C, S> {
     pub context: C,
-    pub armed: bool,
-    pub cut: Option<S>,
-    /// The body ended under a cut: exit is polled shielded from its first poll.
-    pub careful: bool,
+    /// Everything about the block but its context: borrowed by the body's poll and by the
+    /// exit's, while the entered value borrows `context`.
+    pub state: BlockState<S>,
     cancel: fn(&mut C),
+}
+
+/// A block's flags and its context's cut.
+pub struct BlockState<S> {
+    /// From a successful enter until exit has finished: dropping the guard runs `cancel`.
+    pub armed: bool,
+    /// How the body's poll ended (a cut around it, or a cut of it): exit is then polled
+    /// shielded from its first poll. See `catch.rs`.
+    pub careful: u8,
+    /// The context's cut ([`NoCut`](super::NoCut) when it is not a scope).
+    pub cut: S,
 }
 
 /// The context, taken but not yet guarded: its cut is asked for first (a scope's cut is
@@ -52,9 +62,11 @@ impl<C> Unguarded<C> {
     pub fn with_cut<S>(self, cut: S) -> Guard<C, S> {
         Guard {
             context: self.context,
-            armed: false,
-            cut: Some(cut),
-            careful: false,
+            state: BlockState {
+                armed: false,
+                careful: 0,
+                cut,
+            },
             cancel: self.cancel,
         }
     }
@@ -63,8 +75,8 @@ impl<C> Unguarded<C> {
 impl<C, S> Drop for Guard<C, S> {
     #[inline]
     fn drop(&mut self) {
-        if self.armed {
-            self.armed = false;
+        if self.state.armed {
+            self.state.armed = false;
             (self.cancel)(&mut self.context);
         }
     }
