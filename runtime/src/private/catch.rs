@@ -42,11 +42,13 @@ thread_local! {
 const CUTTING: usize = 1;
 const ONE_PENDING: usize = 2;
 
+#[inline(always)]
 fn state() -> usize {
     STATE.with(Cell::get)
 }
 
 /// Counts a block left pending on this thread.
+#[inline(always)]
 fn mark_pending() {
     STATE.with(|s| s.set(s.get().wrapping_add(ONE_PENDING)));
 }
