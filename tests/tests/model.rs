@@ -1,10 +1,12 @@
-//! Model-based property test of SPEC §3: a compiled program of nested `async_with!`
-//! blocks (one or two contexts per block, an inner loop, labelled and unlabelled jumps)
-//! whose every context and body step is chosen at run time by generated data, against a
-//! small interpreter of the spec's rules. Both produce an event log and a result; they
-//! must agree.
+//! Model-based property test of SPEC §3 and §3b: a compiled program of nested
+//! `async_with!` blocks (one or two contexts per block, an inner loop, labelled and
+//! unlabelled jumps, all inside a cancel scope) whose every context and body step is chosen
+//! at run time by generated data, against a small interpreter of the spec's rules. A step
+//! may cut the scope's body (its handle cancelled, then an await): every block around it
+//! exits, innermost first, seeing a cancellation. Both produce an event log and a result;
+//! they must agree.
 
-use async_with::{Exit, Outcome, async_context, async_with};
+use async_with::{CancelScope, Exit, Outcome, async_context, async_with};
 use async_with_tests::describe;
 use proptest::prelude::*;
 use std::panic::AssertUnwindSafe;
@@ -26,6 +28,8 @@ enum Action {
     Continue,
     ContinueOuter,
     Panic,
+    /// Cancels the scope's handle, then awaits: the scope cuts its body there.
+    Cut,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -149,7 +153,7 @@ fn failure(s: Slot, i: usize, j: usize, what: &str) -> Failure {
 async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
     let mut completed = 0;
     'outer: for i in 0..OUTER {
-        async_with!(ctx(plan, log, Ctx::A, i, 0), ctx(plan, log, Ctx::B, i, 0) => {
+        async_with!(CancelScope::new() as scope, ctx(plan, log, Ctx::A, i, 0), ctx(plan, log, Ctx::B, i, 0) => {
             match step(plan, log, Slot::S1, i, 0) {
                 Action::Finish => {}
                 Action::Yield => tokio::task::yield_now().await,
@@ -161,6 +165,10 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                 Action::Continue => continue,
                 Action::ContinueOuter => continue 'outer,
                 Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S1), i, 0),
+                Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
             };
             async_with!(ctx(plan, log, Ctx::C, i, 0) => {
                 match step(plan, log, Slot::S2, i, 0) {
@@ -174,6 +182,10 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                     Action::Continue => continue,
                     Action::ContinueOuter => continue 'outer,
                     Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S2), i, 0),
+                Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
                 };
             });
             for j in 0..INNER {
@@ -189,6 +201,10 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                         Action::Continue => continue,
                         Action::ContinueOuter => continue 'outer,
                         Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S3), i, j),
+                Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
                     };
                 });
             }
@@ -203,6 +219,10 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                 Action::Continue => continue,
                 Action::ContinueOuter => continue 'outer,
                 Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S4), i, 0),
+                Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
             };
         });
         completed += 1;
@@ -215,13 +235,21 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
 #[derive(Debug, Clone, PartialEq)]
 enum Flow {
     Normal,
-    Break { outer: bool },
-    Continue { outer: bool },
+    Break {
+        outer: bool,
+    },
+    Continue {
+        outer: bool,
+    },
     Return(Result<u32, String>),
     Panic(String),
+    /// The scope is cutting its body.
+    Cut,
 }
 
 enum Node {
+    /// A cancel scope, the outermost context of its block; swallows its own cut.
+    Scope(Vec<Node>),
     With(Vec<Ctx>, Vec<Node>),
     Act(Slot),
     InnerLoop(Vec<Node>),
@@ -229,7 +257,7 @@ enum Node {
 
 fn shape() -> Vec<Node> {
     use Node::*;
-    vec![With(
+    vec![Scope(vec![With(
         vec![Ctx::A, Ctx::B],
         vec![
             Act(Slot::S1),
@@ -237,12 +265,14 @@ fn shape() -> Vec<Node> {
             InnerLoop(vec![With(vec![Ctx::D], vec![Act(Slot::S3)])]),
             Act(Slot::S4),
         ],
-    )]
+    )])]
 }
 
 struct Model<'p> {
     plan: &'p Plan,
     log: Vec<String>,
+    /// The scope's handle was cancelled: the next await is cut.
+    cutting: bool,
 }
 
 impl Model<'_> {
@@ -256,6 +286,7 @@ impl Model<'_> {
                 Flow::Continue { .. } => continue,
                 Flow::Return(r) => return (self.log, Ok(r)),
                 Flow::Panic(m) => return (self.log, Err(m)),
+                Flow::Cut => unreachable!("the scope swallows its cut"),
             }
         }
         (self.log, Ok(Ok(completed)))
@@ -265,6 +296,7 @@ impl Model<'_> {
         for node in nodes {
             let flow = match node {
                 Node::Act(s) => self.act(*s, i, j),
+                Node::Scope(body) => self.scope(body, i, j),
                 Node::With(ctxs, body) => self.with(ctxs, body, i, j),
                 Node::InnerLoop(body) => self.inner_loop(body, i),
             };
@@ -286,10 +318,26 @@ impl Model<'_> {
         Flow::Normal
     }
 
+    /// S23: a cancel scope swallows its own cut; anything else passes through it.
+    fn scope(&mut self, body: &[Node], i: usize, j: usize) -> Flow {
+        let flow = self.block(body, i, j);
+        self.cutting = false;
+        match flow {
+            Flow::Cut => Flow::Normal,
+            other => other,
+        }
+    }
+
     fn act(&mut self, s: Slot, i: usize, j: usize) -> Flow {
         self.log.push(format!("{} {i}{j}", slot_name(s)));
         let at = format!("{} {i}{j}", slot_name(s));
         match self.plan.act(s, i, j) {
+            // S17: the body is cut at its await once the handle is cancelled.
+            Action::Cut => {
+                self.cutting = true;
+                Flow::Cut
+            }
+            Action::Yield if self.cutting => Flow::Cut,
             Action::Finish | Action::Yield => Flow::Normal,
             Action::QuestionMark => Flow::Return(Err(format!("{at} failed"))),
             Action::ReturnOk => Flow::Return(Ok(100 + i as u32)),
@@ -307,6 +355,10 @@ impl Model<'_> {
         let (&c, rest) = ctxs.split_first().expect("a block has a context");
         let behaviour = self.plan.ctx(c, i, j);
         self.log.push(format!("enter {}", name(c)));
+        if self.cutting {
+            // Its enter awaits: cut there, before it entered (neither exit nor cancel).
+            return Flow::Cut;
+        }
         if behaviour.enter_fails {
             return Flow::Return(Err(format!("{} enter failed", name(c)))); // S2
         }
@@ -318,12 +370,15 @@ impl Model<'_> {
         let seen = match &flow {
             Flow::Return(Err(m)) => format!("err({m})"),
             Flow::Panic(m) => format!("panic({m})"),
+            Flow::Cut => "cancelled".to_string(), // S18
             _ => "ok".to_string(),
         };
         self.log.push(format!("exit {}: {seen}", name(c)));
         match flow {
             Flow::Panic(m) => Flow::Panic(m), // S7: never suppressed, never replaced
-            _ if behaviour.exit_fails => Flow::Return(Err(format!("{} exit failed", name(c)))), // S9
+            // S9, S23: an exit that fails during a cut leaves its block with its error,
+            // which rises through the cut body.
+            _ if behaviour.exit_fails => Flow::Return(Err(format!("{} exit failed", name(c)))),
             Flow::Return(Err(_)) if behaviour.suppresses => Flow::Normal, // S8
             other => other,
         }
@@ -385,6 +440,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Continue),
         1 => Just(Action::ContinueOuter),
         1 => Just(Action::Panic),
+        2 => Just(Action::Cut),
     ]
 }
 
@@ -431,6 +487,7 @@ fn the_expansion_agrees_with_the_model_of_the_spec() {
         let (expected_log, expected_result) = Model {
             plan: &plan,
             log: Vec::new(),
+            cutting: false,
         }
         .run();
         prop_assert_eq!(&log, &expected_log, "program:\n{}", listing(&plan));
