@@ -5,8 +5,8 @@ async fn expansion() {
             SieveSuppressed as _,
         };
         use ::async_with::__private::{
-            ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
-            ViewOpaque as _, ViewStatic as _,
+            TailOther as _, TailResult as _, ViewBoxed as _, ViewDebug as _,
+            ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
         };
         enum __async_with_Failures0<F0> {
             F0(F0),
@@ -60,6 +60,19 @@ async fn expansion() {
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::interrupted(interrupted)
+            }
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Value(value),
+            ) => {
+                match (&::async_with::__private::Probe(value)).__async_with_tail() {
+                    ::core::option::Option::Some(error) => {
+                        ::async_with::__private::failed(
+                            (&&&&&&::async_with::__private::View(error))
+                                .__async_with_view(),
+                        )
+                    }
+                    ::core::option::Option::None => ::async_with::Outcome::ok(),
+                }
             }
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Fail(failure),

@@ -45,10 +45,11 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, __async_with_Failures0 < _, _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value({ use
-                ::async_with::__private:: { ProbeOther as _, ProbeResult as _, ViewBoxed
-                as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque
-                as _, ViewStatic as _, }; let mut __async_with_guard1 = { let mut
-                __async_with_guard1 = ::async_with::__private::guard(match
+                ::async_with::__private:: { ProbeOther as _, ProbeResult as _, TailOther
+                as _, TailResult as _, ViewBoxed as _, ViewDebug as _, ViewDebugDisplay
+                as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _, }; let mut
+                __async_with_guard1 = { let mut __async_with_guard1 =
+                ::async_with::__private::guard(match
                 ::async_with::__private::Branch::branch(open(x)) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
@@ -79,6 +80,12 @@ async fn expansion() {
                 ::async_with::__private::failed((&& && &&
                 ::async_with::__private::View(error)).__async_with_view()),
                 ::core::option::Option::None => ::async_with::Outcome::ok(), } }
+                ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
+                => match (& ::async_with::__private::Probe(value)).__async_with_tail() {
+                ::core::option::Option::Some(error) =>
+                ::async_with::__private::failed((&& && &&
+                ::async_with::__private::View(error)).__async_with_view()),
+                ::core::option::Option::None => ::async_with::Outcome::ok(), },
                 ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(), }; let
                 __async_with_failed1 = __async_with_outcome1.is_err(); let
                 __async_with_exited1 =

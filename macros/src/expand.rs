@@ -87,8 +87,11 @@ fn failures_decl(layer: &Layer) -> Option<TokenStream> {
 /// The traits behind the failure views, in scope only where a view is taken.
 fn view_imports(layer: &Layer) -> Option<TokenStream> {
     let probed = layer.exits.probed_returns;
-    (probed || layer.exits.sites > 0).then(|| {
-        let probes = probed.then(|| quote!(ProbeOther as _, ProbeResult as _,));
+    let tail = layer.probe_tail.is_some();
+    (probed || tail || layer.exits.sites > 0).then(|| {
+        let returns = probed.then(|| quote!(ProbeOther as _, ProbeResult as _,));
+        let tails = tail.then(|| quote!(TailOther as _, TailResult as _,));
+        let probes = quote!(#returns #tails);
         quote! {
             use ::async_with::__private::{
                 #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
@@ -226,6 +229,20 @@ fn outcome(layer: &Layer) -> TokenStream {
             }
         }
     });
+    // S6: a body whose value is `Err(_)` failed; the probe sits at the tail, so a tail
+    // whose type is not known yet is reported there.
+    let probe_tail = layer.probe_tail.map(|span| {
+        let view = view(quote!(#error));
+        let value = binding("value");
+        let probe =
+            quote_spanned!(span=> (&::async_with::__private::Probe(#value)).__async_with_tail());
+        quote! {
+            ::core::result::Result::Ok(#flow::Value(#value)) => match #probe {
+                ::core::option::Option::Some(#error) => #view,
+                ::core::option::Option::None => ::async_with::Outcome::ok(),
+            },
+        }
+    });
     let probe_fail = (layer.exits.sites > 0).then(|| {
         let failures = &names.failures;
         let arms = (0..layer.exits.sites).map(|index| {
@@ -239,6 +256,7 @@ fn outcome(layer: &Layer) -> TokenStream {
         let #outcome = match &#result {
             ::core::result::Result::Err(#panic) => #private::interrupted(#panic),
             #probe_return
+            #probe_tail
             #probe_fail
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };

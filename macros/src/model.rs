@@ -28,6 +28,9 @@ pub struct Layer {
     pub declares_witness: bool,
     /// Where errors about the body's type point (its opening brace).
     pub body_span: Span,
+    /// The body's value may be an `Err` (S6): its type is probed, at this span (the
+    /// tail's), after the body.
+    pub probe_tail: Option<Span>,
 }
 
 /// What runs between enter and exit.

@@ -153,9 +153,14 @@ fn layer(
         loop_depth: 0,
         labels: Vec::new(),
     };
+    let mut probe_tail = None;
     let body = if contexts.len() > 0 {
         Body::Inner(Box::new(layer(contexts, body, body_span, &mut rewriter)))
     } else {
+        probe_tail = match body.stmts.last() {
+            Some(Stmt::Expr(tail, None)) if may_be_err(tail) => Some(tail.span()),
+            _ => None,
+        };
         rewriter.block(body, body_span)
     };
     let leaves = rewriter.leaves(&expr);
@@ -170,6 +175,7 @@ fn layer(
         outermost: false,
         declares_witness: false,
         body_span,
+        probe_tail,
     }
 }
 
@@ -534,6 +540,15 @@ fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
 fn leaves(expr: &Expr) -> bool {
     match expr {
         Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        // Every arm leaves: as a value it would have type `!`.
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|arm| leaves(&arm.body)),
+        Expr::If(i) => {
+            block_leaves(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
+        }
+        Expr::Block(b) if b.label.is_none() => block_leaves(&b.block),
+        Expr::Macro(mac) => ["panic", "unreachable", "todo", "unimplemented"]
+            .iter()
+            .any(|name| mac.mac.path.is_ident(name)),
         Expr::Loop(lp) => {
             let mut finder = BreakFinder {
                 label: lp.label.as_ref().map(|l| l.name.ident.to_string()),
@@ -543,6 +558,17 @@ fn leaves(expr: &Expr) -> bool {
             finder.visit_block_mut(&mut lp.body.clone());
             !finder.found
         }
+        _ => false,
+    }
+}
+
+/// A block whose last statement leaves.
+fn block_leaves(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(Stmt::Expr(expr, _)) => leaves(expr),
+        Some(Stmt::Macro(mac)) => ["panic", "unreachable", "todo", "unimplemented"]
+            .iter()
+            .any(|name| mac.mac.path.is_ident(name)),
         _ => false,
     }
 }
@@ -586,6 +612,36 @@ impl VisitMut for BreakFinder {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A body's value that may be an `Err(_)` (S6): anything but what is plainly not one by
+/// its syntax (literals, arithmetic, `Ok(..)`/`Some(..)`, tuples, arrays, references,
+/// struct literals, ranges, std's `format!`/`vec!`), and anything but a value that leaves
+/// (`return`, an endless `loop`). Blocks without such a tail pay nothing for the probe.
+fn may_be_err(tail: &Expr) -> bool {
+    match tail {
+        Expr::Lit(_)
+        | Expr::Binary(_)
+        | Expr::Unary(_)
+        | Expr::Tuple(_)
+        | Expr::Array(_)
+        | Expr::Repeat(_)
+        | Expr::Reference(_)
+        | Expr::Struct(_)
+        | Expr::Range(_)
+        | Expr::Cast(_)
+        | Expr::Closure(_)
+        | Expr::Async(_)
+        | Expr::Assign(_) => false,
+        Expr::Paren(inner) => may_be_err(&inner.expr),
+        Expr::Call(_) => !is_success(tail),
+        Expr::Macro(mac) => {
+            !(mac.mac.path.is_ident("format")
+                || mac.mac.path.is_ident("vec")
+                || is_async_with(&mac.mac))
+        }
+        other => !leaves(other),
+    }
 }
 
 /// `return` values that are not failures by their syntax: `()`, `Ok(..)`, `Some(..)`.

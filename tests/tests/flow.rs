@@ -130,11 +130,36 @@ async fn s5_loops_closures_and_async_blocks_in_the_body_keep_their_own_flow() ->
 }
 
 #[tokio::test]
-async fn s6_an_err_value_is_the_value_not_a_failure() -> Result<()> {
+async fn s6_a_tail_err_is_a_failure_exit_sees_and_the_block_still_gives_it() -> Result<()> {
     let log = Log::new();
-    let value: std::result::Result<u8, &str> =
-        async_with!(log.context("a") => { Err("just data") });
-    assert_eq!(value, Err("just data"));
+    let value: std::result::Result<u8, TestError> =
+        async_with!(log.context("a") => { Err(TestError("rejected".into())) });
+    assert_eq!(value, Err(TestError("rejected".into())));
+    assert_eq!(log.events(), ["enter a", "drop a", "exit a: err(rejected)"]);
+
+    // From a fn call: the probe looks at the type, not the syntax.
+    let log = Log::new();
+    let value = async_with!(log.context("a") => { fail("from a call") });
+    assert!(value.is_err());
+    assert_eq!(
+        log.events(),
+        ["enter a", "drop a", "exit a: err(from a call)"]
+    );
+
+    // An `Ok` tail is a value, and so is any other type.
+    let log = Log::new();
+    let value = async_with!(log.context("a") => { "7".parse::<u8>() });
+    assert_eq!(value, Ok(7));
+    assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn s6_a_tail_none_is_a_value_not_a_failure() -> Result<()> {
+    let log = Log::new();
+    let found: Option<u8> =
+        async_with!(log.context("a") => { [1u8, 2].iter().copied().find(|&n| n > 5) });
+    assert_eq!(found, None);
     assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
     Ok(())
 }

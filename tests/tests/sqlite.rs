@@ -119,3 +119,17 @@ async fn committed_data_survives_reopening_the_file() -> Result<(), DbError> {
     assert_eq!(sqlite::values(&conn).await?, [7]);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_body_ending_in_err_rolls_back_and_the_block_gives_the_err() {
+    async fn run(conn: &Connection) -> Result<Result<(), Refused>, Refused> {
+        let verdict = async_with!(Transaction::new(conn) as tx => {
+            tx.execute(INSERT, 1).await?;
+            Err(Refused) // no `?`: the block's value, and a failure
+        });
+        Ok(verdict)
+    }
+    let (_dir, conn) = database().await;
+    assert!(matches!(run(&conn).await, Ok(Err(Refused))));
+    assert_eq!(sqlite::values(&conn).await.unwrap(), Vec::<i64>::new());
+}
