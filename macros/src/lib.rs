@@ -17,6 +17,7 @@ mod check;
 mod expand;
 mod expand_context;
 mod fallback;
+mod known_macros;
 mod model;
 mod parse;
 mod rewrite;

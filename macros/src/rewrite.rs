@@ -12,15 +12,14 @@
 //! expanded in place, so its replays are written for this body from the start (S11).
 
 use crate::expand;
+use crate::known_macros::{self, Kind};
 use crate::model::{Body, Exits, Jump, Layer, Leaves, Names, Site, binding, variant};
 use crate::parse::{self, ContextItem, WithInput};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Ident, Lifetime, Macro, Stmt, Token};
+use syn::{Expr, Ident, Lifetime, Macro, Stmt};
 
 /// Where a layer's leaves go.
 pub trait Target {
@@ -185,6 +184,23 @@ impl Rewriter<'_> {
     /// otherwise type it `!`); a tail that leaves (`return x`) stays a statement, as the
     /// flow's value it would be a diverging sub-expression.
     fn block(&mut self, mut body: syn::Block, body_span: Span) -> Body {
+        // A braced macro call ending the body without `;` (`tokio::select! { .. }`) is its
+        // value, as in plain Rust.
+        if let Some(Stmt::Macro(mac)) = body.stmts.last()
+            && mac.semi_token.is_none()
+            && matches!(mac.mac.delimiter, syn::MacroDelimiter::Brace(_))
+        {
+            let Some(Stmt::Macro(mac)) = body.stmts.pop() else {
+                unreachable!("just matched")
+            };
+            body.stmts.push(Stmt::Expr(
+                Expr::Macro(syn::ExprMacro {
+                    attrs: mac.attrs,
+                    mac: mac.mac,
+                }),
+                None,
+            ));
+        }
         self.visit_block_mut(&mut body);
         let mut stmts = body.stmts;
         let unit = quote_spanned!(body_span=> ());
@@ -262,46 +278,72 @@ impl Rewriter<'_> {
         self.loop_depth -= 1;
     }
 
-    /// Rewrites the arguments of std's expression-taking macros (`println!`,
-    /// `assert_eq!`, `vec!`, `write!`, `matches!`, …), which `syn` does not parse on its
-    /// own (S16). Other macros are left alone: a `?`/`return`/`break` hidden inside them
-    /// is a type error naming `AsyncWithBodyFlow`, never a skipped exit.
-    fn rewrite_macro(&mut self, mac: &mut Macro) {
-        let Some(name) = std_macro_name(mac) else {
-            return;
-        };
+    /// A macro call in the body (S16): the arguments of the macros the rewriter knows
+    /// are rewritten in place; `bail!`/`ensure!` become the `return` they hide (the
+    /// replacement expression); any other macro whose tokens hide a `?` or `return` is an
+    /// error at the call, naming it.
+    fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<Expr> {
         let tokens = mac.tokens.clone();
-        if name == "vec" {
-            let repeat = |input: syn::parse::ParseStream| {
-                let elem: Expr = input.parse()?;
-                let semi: Token![;] = input.parse()?;
-                let len: Expr = input.parse()?;
-                Ok((elem, semi, len))
-            };
-            if let Ok((mut elem, semi, mut len)) = repeat.parse2(tokens.clone()) {
-                self.visit_expr_mut(&mut elem);
-                self.visit_expr_mut(&mut len);
-                mac.tokens = quote!(#elem #semi #len);
-                return;
+        let rewritten = {
+            let mut rewrite = |expr: &mut Expr| self.visit_expr_mut(expr);
+            match known_macros::kind(mac) {
+                Kind::Exprs => known_macros::exprs(tokens, &mut rewrite),
+                Kind::Vec => known_macros::vec_repeat(tokens.clone(), &mut rewrite)
+                    .or_else(|| known_macros::exprs(tokens, &mut rewrite)),
+                Kind::Matches => known_macros::matches(tokens, &mut rewrite),
+                Kind::Select => known_macros::select(tokens, &mut rewrite),
+                Kind::Event => known_macros::event(tokens, &mut rewrite),
+                Kind::Bail | Kind::Ensure | Kind::Unknown => None,
             }
+        };
+        if let Some(rewritten) = rewritten {
+            mac.tokens = rewritten;
+            return None;
         }
-        if name == "matches" {
-            let scrutinee = |input: syn::parse::ParseStream| {
-                let expr: Expr = input.parse()?;
-                let rest: TokenStream = input.parse()?;
-                Ok((expr, rest))
-            };
-            if let Ok((mut expr, rest)) = scrutinee.parse2(tokens) {
-                self.visit_expr_mut(&mut expr);
-                mac.tokens = quote!(#expr #rest);
+        let span = mac
+            .path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |s| s.ident.span());
+        match known_macros::kind(mac) {
+            // `bail!(..)` is `return Err(..)`: the error is built in a closure of its own
+            // (the macro's `return` is the closure's), then returned from the body.
+            Kind::Bail => {
+                let built = quote_spanned!(span=> (|| { #mac })());
+                Some(self.user_ret(built, true, span))
             }
-            return;
-        }
-        if let Ok(mut args) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens) {
-            for arg in args.iter_mut() {
-                self.visit_expr_mut(arg);
+            // `ensure!(cond, ..)` returns that error when `cond` is false.
+            Kind::Ensure => {
+                let error = binding("__async_with_error");
+                let leave = self.user_ret(
+                    quote_spanned!(span=> ::core::result::Result::Err(#error)),
+                    true,
+                    span,
+                );
+                Some(syn::parse_quote_spanned! {span=>
+                    match (|| { #mac; ::core::result::Result::Ok(()) })() {
+                        ::core::result::Result::Ok(()) => {}
+                        ::core::result::Result::Err(#error) => #leave,
+                    }
+                })
             }
-            mac.tokens = quote!(#args);
+            _ => {
+                if let Some((_, what)) = known_macros::hidden_exit(&mac.tokens) {
+                    let name = mac
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default();
+                    self.error(syn::Error::new(
+                        span,
+                        format!(
+                            "`{what}` inside `{name}!(..)` is hidden from `async_with!`, so the context's exit could not run first: move the `{what}` out of the macro call (bind the value to a variable before it)"
+                        ),
+                    ));
+                }
+                None
+            }
         }
     }
 
@@ -488,8 +530,8 @@ impl VisitMut for Rewriter<'_> {
             Expr::Macro(mac) => {
                 if let Some(expanded) = self.nested(&mac.mac) {
                     *expr = expanded;
-                } else {
-                    self.rewrite_macro(&mut mac.mac);
+                } else if let Some(replaced) = self.rewrite_macro(&mut mac.mac) {
+                    *expr = replaced;
                 }
             }
             _ => visit_mut::visit_expr_mut(self, expr),
@@ -502,7 +544,9 @@ impl VisitMut for Rewriter<'_> {
                 *stmt = Stmt::Expr(expanded, mac.semi_token);
                 return;
             }
-            self.rewrite_macro(&mut mac.mac);
+            if let Some(replaced) = self.rewrite_macro(&mut mac.mac) {
+                *stmt = Stmt::Expr(replaced, mac.semi_token);
+            }
             return;
         }
         visit_mut::visit_stmt_mut(self, stmt);

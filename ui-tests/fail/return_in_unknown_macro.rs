@@ -9,7 +9,7 @@ impl Lock {
     async fn exit(&mut self, _outcome: Outcome<'_>) {}
 }
 
-macro_rules! bail {
+macro_rules! give_up {
     ($e:expr) => {
         return Err($e)
     };
@@ -18,7 +18,7 @@ macro_rules! bail {
 async fn run(fail: bool) -> Result<u8, String> {
     async_with!(Lock => {
         if fail {
-            bail!("no".to_string());
+            give_up!("no".to_string());
         }
     });
     Ok(1)
