@@ -24,7 +24,9 @@ pub struct Enter {
 pub struct Exit {
     pub name: syn::Ident,
     pub ret: Ret,
-    pub suppresses: bool,
+    /// What exit decides: `()`, `Exit`, or a name `Exit` was imported as (the type
+    /// checker confirms it through `ExitDecision`).
+    pub decision: Box<Type>,
 }
 
 /// A method's return type as the protocol sees it.
@@ -259,11 +261,9 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
     }
     let ret = ret_of(&f.sig.output);
     let decision = ret.ok_type();
-    let suppresses = if is_unit(decision) {
-        false
-    } else if is_ident(decision, "Exit") {
-        true
-    } else {
+    // `()` and `Exit` are right; a name that is not std's may be `Exit` imported under
+    // another name (`use async_with::Exit as Decision;`), which the type checker confirms.
+    if !is_unit(decision) && !is_ident(decision, "Exit") && !may_be_renamed(decision) {
         let message = if is_ident(decision, "bool") {
             "`exit` returns `bool`: return `Exit` instead, with `Exit::Suppress` / `Exit::Propagate`; a bool turns suppression on by accident (Python's `__aexit__` returning a truthy value)".to_string()
         } else {
@@ -273,12 +273,12 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
             )
         };
         errors.push_spanned(decision, message);
-        false
-    };
+    }
+    let decision = Box::new(decision.clone());
     Exit {
         name: f.sig.ident.clone(),
         ret,
-        suppresses,
+        decision,
     }
 }
 
@@ -339,8 +339,33 @@ fn is_ident(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == name && s.arguments.is_none()))
 }
 
+/// `Outcome<'_>`, or a type that may be `Outcome` imported under another name: a path
+/// whose last segment takes one lifetime (`O<'_>`); the type checker confirms it.
 fn is_outcome(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Outcome"))
+    let Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Outcome" {
+        return true;
+    }
+    matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+        if args.args.len() == 1 && matches!(args.args[0], syn::GenericArgument::Lifetime(_)))
+}
+
+/// A single-segment type name that is not one of std's common types: possibly `Exit`
+/// under another name.
+fn may_be_renamed(ty: &Type) -> bool {
+    const STD: &[&str] = &[
+        "bool", "char", "str", "String", "Option", "Result", "Vec", "Box", "u8", "u16", "u32",
+        "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+    ];
+    matches!(ty, Type::Path(p) if p.qself.is_none()
+        && p.path.segments.len() == 1
+        && p.path.segments[0].arguments.is_none()
+        && !STD.iter().any(|name| p.path.segments[0].ident == name))
 }
 
 /// `Some(is_mut)` for `&self`/`&mut self` (or `self: &Self`/`self: &mut Self`).

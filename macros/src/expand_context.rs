@@ -67,11 +67,7 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
         }
         _ => exit_body,
     };
-    let decision = if exit.suppresses {
-        quote!(::async_with::Exit)
-    } else {
-        quote!(())
-    };
+    let decision = &exit.decision;
     let cancel = model.cancel.as_ref().map(|name| {
         quote! {
             fn cancel(&mut self) {

@@ -158,6 +158,10 @@ mod sealed {
 /// assert!(Exit::Suppress.suppresses());
 /// assert!(!().suppresses());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`exit` must return `()`, `Exit`, `Result<(), E>` or `Result<Exit, E>`, not `{Self}`",
+    label = "not `()` or `async_with::Exit`"
+)]
 pub trait ExitDecision: sealed::Sealed + Copy + Default + crate::__private::SuppressTo<()> {
     /// Whether this decision swallows a failure.
     fn suppresses(self) -> bool;
