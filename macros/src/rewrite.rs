@@ -75,7 +75,9 @@ impl Target for Function {
     fn context_expr(&mut self, _: &mut Expr) {}
 
     fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
-        let private = private();
+        // All at the user's token (the `?`, the context), so a type error about leaving
+        // the function points there.
+        let private = quote_spanned!(span=> ::async_with::__private);
         match site {
             // Converted as `?` converts, only here, where the function's type is known.
             Site::Residual => quote_spanned!(span=> return #private::from_residual(#payload)),
@@ -106,8 +108,10 @@ impl Target for Function {
 pub struct Rewriter<'t> {
     target: &'t mut dyn Target,
     names: Names,
-    sites: Vec<Site>,
-    jumps: Vec<Jump>,
+    /// Each failure site, with the user's token it came from (the `?`, the context).
+    sites: Vec<(Site, Span)>,
+    /// Each outer jump, with its first `break`/`continue` token.
+    jumps: Vec<(Jump, Span)>,
     exits: Exits,
     loop_depth: usize,
     labels: Vec<Lifetime>,
@@ -235,7 +239,7 @@ impl Rewriter<'_> {
             .sites
             .clone()
             .into_iter()
-            .map(|site| self.target.fail(site, quote!(#failure), span))
+            .map(|(site, at)| self.target.fail(site, quote!(#failure), at))
             .collect();
         let returns = self.exits.returns.then(|| {
             let probed = self.exits.probed_returns;
@@ -248,7 +252,7 @@ impl Rewriter<'_> {
             .jumps
             .clone()
             .iter()
-            .map(|jump| self.target.jump(jump, span))
+            .map(|(jump, at)| self.target.jump(jump, *at))
             .collect();
         Leaves {
             context_error,
@@ -394,7 +398,7 @@ impl Target for Rewriter<'_> {
 
     fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
         let variant = variant(self.sites.len());
-        self.sites.push(site);
+        self.sites.push((site, span));
         self.exits.sites += 1;
         let failures = &self.names.failures;
         quote_spanned!(span=> return #FLOW::Fail(#failures::#variant(#payload)))
@@ -416,10 +420,10 @@ impl Target for Rewriter<'_> {
             // Aimed at a loop inside this body: the jump happens here.
             return jump.replay(span);
         }
-        let index = match self.jumps.iter().position(|j| j == jump) {
+        let index = match self.jumps.iter().position(|(j, _)| j == jump) {
             Some(index) => index,
             None => {
-                self.jumps.push(jump.clone());
+                self.jumps.push((jump.clone(), span));
                 self.exits.jumps += 1;
                 self.jumps.len() - 1
             }

@@ -82,18 +82,38 @@ impl<T> Branch for Option<T> {
 #[diagnostic::on_unimplemented(
     message = "the `?` operator can only be used in a function that returns `Result` or `Option` (the enclosing function returns `{Self}`)",
     label = "cannot use the `?` operator here",
-    note = "`?` in an `async_with!` body leaves the enclosing function, after the context's exit has run"
+    note = "`?` in an `async_with!` body leaves the enclosing function, after the context's exit has run",
+    note = "in a function returning `Option`, turn a `Result` into an `Option` with `.ok()?`; in one returning `Result`, an `Option` into a `Result` with `.ok_or(error)?`"
 )]
 pub trait FromResidual<R> {
     fn from_residual(residual: R) -> Self;
 }
 
-impl<T, E, F: From<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
+impl<T, E, F: ConvertError<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
     #[inline(always)]
     fn from_residual(residual: Result<Infallible, E>) -> Self {
         match residual {
-            Err(e) => Err(From::from(e)),
+            Err(e) => Err(F::convert(e)),
         }
+    }
+}
+
+/// `From`, as `?` uses it, with `?`'s own words when it is missing.
+#[diagnostic::on_unimplemented(
+    message = "`?` couldn't convert the error to `{Self}`",
+    label = "the trait `From<{E}>` is not implemented for `{Self}`",
+    note = "the question mark operation (`?`) implicitly performs a conversion on the error value using the `From` trait",
+    note = "implement `From<{E}>` for `{Self}`, or convert the error first with `.map_err(..)`"
+)]
+pub trait ConvertError<E> {
+    fn convert(error: E) -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E, F: From<E>> ConvertError<E> for F {
+    #[inline(always)]
+    fn convert(error: E) -> F {
+        F::from(error)
     }
 }
 
