@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::{
-    AcquireError, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
-    SemaphorePermit,
+    AcquireError, Mutex, MutexGuard, OwnedMutexGuard, OwnedSemaphorePermit, RwLock,
+    RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
 };
 use tokio::task::{AbortHandle, JoinSet};
 
@@ -157,6 +157,137 @@ impl<'l, T: ?Sized> AsyncContext for Write<'l, T> {
     }
 
     async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// `&Arc<tokio::sync::Mutex<T>>` is a context too, as the mutex is usually held: binds the
+/// guard.
+///
+/// ```
+/// use async_with::async_with;
+/// use std::sync::Arc;
+/// use tokio::sync::Mutex;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let shared = Arc::new(Mutex::new(0));
+/// async_with!(&shared as mut guard => { *guard += 1; });
+/// assert_eq!(*shared.lock().await, 1);
+/// # }
+/// ```
+#[diagnostic::do_not_recommend]
+impl<'m, T: ?Sized> AsyncContext for &'m Arc<Mutex<T>> {
+    type Value<'a>
+        = MutexGuard<'m, T>
+    where
+        Self: 'a;
+    type Error = Infallible;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<MutexGuard<'m, T>, Infallible> {
+        let mutex: &'m Mutex<T> = self;
+        Ok(mutex.lock().await)
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// An owned `Arc<tokio::sync::Mutex<T>>` binds an owned guard (`'static` for a `'static`
+/// `T`), which can move into spawned work.
+///
+/// ```
+/// use async_with::async_with;
+/// use std::sync::Arc;
+/// use tokio::sync::Mutex;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let shared = Arc::new(Mutex::new(vec![1]));
+/// async_with!(shared.clone() as mut guard => { guard.push(2); });
+/// assert_eq!(*shared.lock().await, [1, 2]);
+/// # }
+/// ```
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized> AsyncContext for Arc<Mutex<T>> {
+    type Value<'a>
+        = OwnedMutexGuard<T>
+    where
+        Self: 'a;
+    type Error = Infallible;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<OwnedMutexGuard<T>, Infallible> {
+        Ok(self.clone().lock_owned().await)
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// `&Arc<tokio::sync::Semaphore>` binds a permit, like `&Semaphore`.
+///
+/// ```
+/// use async_with::async_with;
+/// use std::sync::Arc;
+/// use tokio::sync::Semaphore;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tokio::sync::AcquireError> {
+/// let slots = Arc::new(Semaphore::new(2));
+/// async_with!(&slots as _permit => { assert_eq!(slots.available_permits(), 1); });
+/// assert_eq!(slots.available_permits(), 2);
+/// # Ok(()) }
+/// ```
+#[diagnostic::do_not_recommend]
+impl<'s> AsyncContext for &'s Arc<Semaphore> {
+    type Value<'a>
+        = SemaphorePermit<'s>
+    where
+        Self: 'a;
+    type Error = AcquireError;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<SemaphorePermit<'s>, AcquireError> {
+        let semaphore: &'s Semaphore = self;
+        semaphore.acquire().await
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), AcquireError> {
+        Ok(())
+    }
+}
+
+/// An owned `Arc<tokio::sync::Semaphore>` binds an owned permit (`'static`).
+///
+/// ```
+/// use async_with::async_with;
+/// use std::sync::Arc;
+/// use tokio::sync::Semaphore;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tokio::sync::AcquireError> {
+/// let slots = Arc::new(Semaphore::new(1));
+/// async_with!(slots.clone() as permit => {
+///     let _moved: tokio::sync::OwnedSemaphorePermit = permit; // 'static: can move anywhere
+///     assert_eq!(slots.available_permits(), 0);
+/// });
+/// assert_eq!(slots.available_permits(), 1);
+/// # Ok(()) }
+/// ```
+#[diagnostic::do_not_recommend]
+impl AsyncContext for Arc<Semaphore> {
+    type Value<'a>
+        = OwnedSemaphorePermit
+    where
+        Self: 'a;
+    type Error = AcquireError;
+    type Decision = ();
+
+    async fn enter(&mut self) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.clone().acquire_owned().await
+    }
+
+    async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), AcquireError> {
         Ok(())
     }
 }

@@ -268,3 +268,32 @@ fn without_a_runtime_a_cancelled_block_falls_back_to_the_sync_hook() {
     drop(block);
     assert_eq!(*ended.lock().unwrap(), ["cancel"]);
 }
+
+#[tokio::test]
+async fn arc_held_tokio_primitives_are_contexts() -> Result<(), tokio::sync::AcquireError> {
+    use std::sync::Arc;
+    use tokio::sync::{Mutex, RwLock, Semaphore};
+
+    let shared = Arc::new(Mutex::new(0));
+    async_with!(&shared as mut guard => { *guard += 1; });
+    async_with!(shared.clone() as mut guard => {
+        *guard += 1;
+        // Locked for the body, whichever way the mutex was held.
+        assert!(shared.try_lock().is_err());
+    });
+    assert_eq!(*shared.lock().await, 2);
+
+    let lock = Arc::new(RwLock::new(String::from("a")));
+    async_with!(async_with::write(&lock) as mut text => { text.push('b'); });
+    async_with!(async_with::read(&lock) as text => { assert_eq!(*text, "ab"); });
+
+    let slots = Arc::new(Semaphore::new(1));
+    async_with!(&slots as _permit => { assert_eq!(slots.available_permits(), 0); });
+    let spawned = async_with!(slots.clone() as permit => {
+        // An owned permit is 'static: it can move into a spawned task.
+        tokio::spawn(async move { drop(permit) })
+    });
+    spawned.await.unwrap();
+    assert_eq!(slots.available_permits(), 1);
+    Ok(())
+}
