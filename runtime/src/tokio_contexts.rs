@@ -537,7 +537,7 @@ impl Future for GroupCut {
     }
 }
 
-/// Opt-in async cleanup on cancellation, for owned `'static + Send` contexts (S12).
+/// Opt-in async cleanup on cancellation, for owned `'static + Send` contexts.
 ///
 /// Wrap a context with [`SpawnExitOnCancel::new`] (it needs [`SpawnExit`], which
 /// `#[async_context(spawn_exit_on_cancel)]` implements). When the block's future is dropped
