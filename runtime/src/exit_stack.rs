@@ -16,6 +16,84 @@ use std::pin::Pin;
 /// ```
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
+/// The error of an [`ExitStack`]'s `enter_context`, `enter_value` and `close`, and of
+/// the stack used as a context: the error a context or callback failed with. It is an
+/// [`Error`] itself, so `?` converts it into `anyhow::Error`, `Box<dyn Error + Send +
+/// Sync>` or your own error type (`io::Error::other` wraps it); and it is transparent:
+/// its `Display` and `source()` are the original's, [`downcast_ref`](StackError::downcast_ref)
+/// finds the original, and an exit (or `suppress::<E>()`) around the block sees the
+/// original error.
+///
+/// ```
+/// use async_with::{async_context, ExitStack, Outcome, StackError};
+///
+/// struct Disk;
+/// #[async_context]
+/// impl Disk {
+///     async fn enter(&mut self) -> std::io::Result<()> { Err(std::io::Error::other("disk full")) }
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> std::io::Result<()> { Ok(()) }
+/// }
+///
+/// async fn open_all() -> anyhow::Result<()> {
+///     let mut stack = ExitStack::new();
+///     stack.enter_context(Disk).await?; // into anyhow::Error
+///     Ok(())
+/// }
+/// # futures::executor::block_on(async {
+/// let error = open_all().await.unwrap_err();
+/// let stack_error = error.downcast_ref::<StackError>().unwrap();
+/// assert_eq!(stack_error.to_string(), "disk full");
+/// assert!(stack_error.downcast_ref::<std::io::Error>().is_some());
+/// # });
+/// ```
+pub struct StackError(pub(crate) BoxError);
+
+impl StackError {
+    /// The original error, when it is an `E`.
+    ///
+    /// ```
+    /// let error = async_with::StackError::from(async_with::BoxError::from("gone"));
+    /// assert!(error.downcast_ref::<std::io::Error>().is_none());
+    /// ```
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref::<E>()
+    }
+
+    /// The original error, boxed.
+    ///
+    /// ```
+    /// let error = async_with::StackError::from(async_with::BoxError::from("gone"));
+    /// assert_eq!(error.into_inner().to_string(), "gone");
+    /// ```
+    pub fn into_inner(self) -> BoxError {
+        self.0
+    }
+}
+
+impl From<BoxError> for StackError {
+    fn from(error: BoxError) -> Self {
+        StackError(error)
+    }
+}
+
+impl std::fmt::Display for StackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Debug for StackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Error for StackError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
 type ExitFuture<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + 'a>>;
 
 /// One entered context or pushed callback.
@@ -188,14 +266,14 @@ impl<'s> ExitStack<'s> {
     /// # Ok::<(), async_with::BoxError>(())
     /// # }).unwrap();
     /// ```
-    pub async fn enter_context<C>(&mut self, mut context: C) -> Result<(), BoxError>
+    pub async fn enter_context<C>(&mut self, mut context: C) -> Result<(), StackError>
     where
         C: AsyncContext + 's,
         C::Error: Into<BoxError>,
     {
         match context.enter().await {
             Ok(value) => drop(value),
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(StackError(error.into())),
         }
         self.entries.push(Box::new(ContextEntry(context)));
         Ok(())
@@ -224,12 +302,15 @@ impl<'s> ExitStack<'s> {
     /// # Ok::<(), async_with::BoxError>(())
     /// # }).unwrap();
     /// ```
-    pub async fn enter_value<C, V>(&mut self, mut context: C) -> Result<V, BoxError>
+    pub async fn enter_value<C, V>(&mut self, mut context: C) -> Result<V, StackError>
     where
         C: for<'a> AsyncContext<Value<'a> = V> + 'static,
         C::Error: Into<BoxError>,
     {
-        let value = context.enter().await.map_err(Into::into)?;
+        let value = context
+            .enter()
+            .await
+            .map_err(|error| StackError(error.into()))?;
         self.entries.push(Box::new(ContextEntry(context)));
         Ok(value)
     }
@@ -293,8 +374,11 @@ impl<'s> ExitStack<'s> {
     /// assert!(stack.close().await.is_ok()); // nothing left to run
     /// # });
     /// ```
-    pub async fn close(&mut self) -> Result<(), BoxError> {
-        self.unwind(Outcome::ok()).await.map(drop)
+    pub async fn close(&mut self) -> Result<(), StackError> {
+        self.unwind(Outcome::ok())
+            .await
+            .map(drop)
+            .map_err(StackError)
     }
 
     /// Unwinds with `outcome` as the first exit's outcome. Returns whether the outcome's
@@ -349,15 +433,15 @@ impl<'s> AsyncContext for ExitStack<'s> {
         = &'a mut ExitStack<'s>
     where
         Self: 'a;
-    type Error = BoxError;
+    type Error = StackError;
     type Decision = Exit;
 
-    async fn enter(&mut self) -> Result<&mut ExitStack<'s>, BoxError> {
+    async fn enter(&mut self) -> Result<&mut ExitStack<'s>, StackError> {
         Ok(self)
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, BoxError> {
-        Ok(if self.unwind(outcome).await? {
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, StackError> {
+        Ok(if self.unwind(outcome).await.map_err(StackError)? {
             Exit::Suppress
         } else {
             Exit::Propagate

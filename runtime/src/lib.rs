@@ -22,7 +22,7 @@ pub mod __private;
 pub mod coming_from_python {}
 
 pub use context::{AsyncContext, ExitDecision};
-pub use exit_stack::{BoxError, ExitStack};
+pub use exit_stack::{BoxError, ExitStack, StackError};
 pub use generator::{Ended, Generator, GeneratorError, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};

@@ -239,3 +239,35 @@ async fn enter_value_hands_out_owned_values_and_pushes_only_after_a_successful_e
     stack.close().await.unwrap();
     assert_eq!(log.events(), ["close 3 after ok", "close 1 after ok"]);
 }
+
+#[tokio::test]
+async fn the_stack_error_converts_with_question_mark_and_shows_the_original() {
+    async fn enter_with_anyhow(log: &Log) -> anyhow::Result<()> {
+        let mut stack = ExitStack::new();
+        stack
+            .enter_context(log.context("a").failing_enter())
+            .await?;
+        Ok(())
+    }
+    let error = enter_with_anyhow(&Log::new()).await.unwrap_err();
+    let stack_error = error.downcast_ref::<async_with::StackError>().unwrap();
+    assert_eq!(
+        stack_error.downcast_ref::<TestError>(),
+        Some(&TestError("a enter failed".into()))
+    );
+
+    // Around the block, exits and `suppress` see the original error, not the wrapper.
+    async fn swallowed(log: &Log) -> Result<&'static str, async_with::BoxError> {
+        async_with!(async_with::suppress::<TestError>(), ExitStack::new() as stack => {
+            let log = log.clone();
+            stack.push_exit(async move |_| {
+                log.push("callback fails");
+                Err(TestError("flush failed".into()).into())
+            });
+        });
+        Ok("moved on")
+    }
+    let log = Log::new();
+    assert_eq!(swallowed(&log).await.unwrap(), "moved on");
+    assert_eq!(log.events(), ["callback fails"]);
+}

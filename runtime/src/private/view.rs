@@ -180,6 +180,13 @@ impl<'a> ViewBoxed<'a> for &&&&&View<'a, Box<dyn Error + Send + Sync>> {
     }
 }
 
+/// An `ExitStack`'s error shows the error inside it.
+impl<'a> ViewBoxed<'a> for &&&&&View<'a, crate::StackError> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Static(&*self.0.0)
+    }
+}
+
 pub trait ViewStatic<'a> {
     fn __async_with_view(&self) -> Failure<'a>;
 }
