@@ -7,8 +7,8 @@ use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
 
-/// The error type of an [`ExitStack`]: every context's and callback's error converts
-/// into it.
+/// The error an [`ExitStack`] callback returns: every error converts into it with `?` or
+/// `.into()`. The stack hands it back inside a [`StackError`].
 ///
 /// ```
 /// let error: async_with::BoxError = std::io::Error::other("disk full").into();
@@ -176,8 +176,9 @@ where
 /// produced right away: the stack keeps the context, not its value.
 /// [`enter_value`](ExitStack::enter_value) returns the value instead, for owned contexts
 /// whose value does not borrow them. A value that borrows its context (a guard) cannot
-/// outlive the call; such contexts belong in `async_with!` itself. Errors are boxed ([`BoxError`]); the stack and the
-/// futures of blocks that hold it are not `Send`.
+/// outlive the call; such contexts belong in `async_with!` itself. Its errors are
+/// [`StackError`]s (callbacks return a [`BoxError`]); the stack and the futures of blocks
+/// that hold it are not `Send`.
 ///
 /// ```
 /// use async_with::{async_context, async_with, ExitStack, Outcome};
