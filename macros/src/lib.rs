@@ -44,6 +44,64 @@ fn async_with2(input: proc_macro2::TokenStream) -> syn::Result<proc_macro2::Toke
     Ok(expand::layer(&layer))
 }
 
+/// Runs an async fn's whole body inside an `async_with!` block over the given contexts.
+///
+/// See the `async-with` crate for the documentation.
+#[proc_macro_attribute]
+pub fn with_context(args: TokenStream, item: TokenStream) -> TokenStream {
+    with_context2(args.into(), item.into()).into()
+}
+
+/// `#[with_context(CTX as PAT, ..)] async fn f(..) { body }` is
+/// `async fn f(..) { async_with!(CTX as PAT, .. => { body }) }`; the context list is
+/// checked as `async_with!` checks it.
+fn with_context2(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    use quote::{ToTokens, quote};
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = syn::Error::new_spanned(
+                &item,
+                "`#[with_context]` goes on an `async fn` with a body: it runs the body inside the contexts' block",
+            )
+            .into_compile_error();
+            return quote!(#item #error);
+        }
+    };
+    if function.sig.asyncness.is_none() {
+        let error = syn::Error::new_spanned(
+            function.sig.fn_token,
+            "`#[with_context]` needs an `async fn`: the contexts' enter and exit are awaited; write `async fn`",
+        )
+        .into_compile_error();
+        return quote!(#function #error);
+    }
+    if args.is_empty() {
+        let error = syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "expected the contexts: `#[with_context(CONTEXT [as PATTERN], ..)]`",
+        )
+        .into_compile_error();
+        return quote!(#function #error);
+    }
+    let body = function.block.to_token_stream();
+    let checked = async_with2(quote!(#args => #body));
+    let block = match checked {
+        Ok(expansion) => quote!({ #expansion }),
+        Err(error) => {
+            let error = error.into_compile_error();
+            quote!({ #error #body })
+        }
+    };
+    let syn::ItemFn {
+        attrs, vis, sig, ..
+    } = function;
+    quote!(#(#attrs)* #vis #sig #block)
+}
+
 /// Makes an impl block with `async fn enter`/`async fn exit` into an async context.
 ///
 /// See the `async-with` crate for the documentation.

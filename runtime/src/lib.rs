@@ -111,6 +111,52 @@ pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, TaskGroup, Write, r
 #[doc(inline)]
 pub use async_with_macros::async_with;
 
+/// Runs an `async fn`'s whole body inside an [`async_with!`] block over the given contexts:
+/// a context as a function attribute (Python's `AsyncContextDecorator`).
+///
+/// `#[with_context(CONTEXT [as PATTERN], ..)]` on `async fn f(..) { body }` is
+/// `async fn f(..) { async_with!(CONTEXT [as PATTERN], .. => { body }) }`: the contexts are
+/// built from the fn's parameters on each call, and `?`, `return` and panics in the body
+/// run every exit first, as in the block.
+///
+/// ```
+/// use async_with::{async_context, with_context, Outcome};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct Span { name: &'static str, log: Arc<Mutex<Vec<String>>> }
+///
+/// #[async_context]
+/// impl Span {
+///     async fn exit(&mut self, outcome: Outcome<'_>) {
+///         self.log.lock().unwrap().push(format!("{} ended: {outcome}", self.name));
+///     }
+/// }
+///
+/// #[with_context(Span { name: "parse", log: log.clone() })]
+/// async fn parse(text: &str, log: &Arc<Mutex<Vec<String>>>) -> Result<u32, std::num::ParseIntError> {
+///     let n: u32 = text.parse()?;   // exit runs, then the fn returns the error
+///     Ok(n * 2)
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// assert_eq!(parse("21", &log).await, Ok(42));
+/// assert!(parse("x", &log).await.is_err());
+/// assert_eq!(*log.lock().unwrap(), ["parse ended: ok", "parse ended: invalid digit found in string"]);
+/// # });
+/// ```
+///
+/// It needs an `async fn` with a body:
+///
+/// ```compile_fail
+/// # use async_with::with_context;
+/// # struct Lock;
+/// #[with_context(Lock)]
+/// fn not_async() {} // error: `#[with_context]` needs an `async fn`
+/// ```
+#[doc(inline)]
+pub use async_with_macros::with_context;
+
 /// Makes an impl block with `async fn enter` / `async fn exit` into an [`AsyncContext`].
 ///
 /// - `enter` (optional) is `async fn enter(&mut self)` (or `&self`) returning the value
