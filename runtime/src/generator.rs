@@ -3,7 +3,6 @@
 
 use crate::{AsyncContext, Exit, Outcome};
 use std::any::Any;
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -46,7 +45,7 @@ use std::task::{Context, Poll};
 ///     log.lock().unwrap().push(format!("use {conn}"));
 /// });
 /// assert_eq!(*log.lock().unwrap(), ["connect", "use connection #1", "disconnect after ok"]);
-/// # Ok::<(), async_with::GeneratorError<std::io::Error>>(())
+/// # Ok::<(), std::io::Error>(())
 /// # }).unwrap();
 /// ```
 pub fn generator<'s, V, E, F, Fut>(function: F) -> Generator<'s, V, E>
@@ -109,7 +108,7 @@ impl<V> Handoff<V> {
     ///     Ok::<_, std::convert::Infallible>(ended.propagate())
     /// });
     /// async_with!(ctx as seven => { assert_eq!(seven, 7); });
-    /// # Ok::<(), async_with::GeneratorError<std::convert::Infallible>>(())
+    /// # Ok::<(), std::convert::Infallible>(())
     /// # }).unwrap();
     /// ```
     pub async fn give(self, value: V) -> Ended {
@@ -227,7 +226,7 @@ impl Ended {
     ///     Ok::<_, std::convert::Infallible>(ended.propagate())
     /// });
     /// async_with!(ctx => {});
-    /// # Ok::<(), async_with::GeneratorError<std::convert::Infallible>>(())
+    /// # Ok::<(), std::convert::Infallible>(())
     /// # }).unwrap();
     /// ```
     pub fn is_ok(&self) -> bool {
@@ -276,61 +275,15 @@ impl fmt::Display for Ended {
 #[derive(Debug)]
 pub struct HandedOff(Exit);
 
-/// Why a generator-style context failed.
-///
-/// ```
-/// use async_with::{async_with, generator, GeneratorError, Handoff};
-///
-/// # futures::executor::block_on(async {
-/// let failing_setup = generator(|h: Handoff<()>| async move {
-///     Err::<async_with::HandedOff, _>("no connection")?;
-///     Ok(h.give(()).await.propagate())
-/// });
-/// let entered: Result<(), GeneratorError<&str>> = async {
-///     async_with!(failing_setup => {});
-///     Ok(())
-/// }.await;
-/// assert!(matches!(entered, Err(GeneratorError::Failed("no connection"))));
-/// # });
-/// ```
-#[derive(Debug)]
-pub enum GeneratorError<E> {
-    /// The function's setup or teardown failed with its own error.
-    Failed(E),
-    /// The function ended without handing a value to the block (it can only do so by
-    /// panicking or by an error; this is reported for completeness).
-    NeverHandedOff,
-    /// The context was entered again after its function finished.
-    Finished,
-}
-
-impl<E: fmt::Display> fmt::Display for GeneratorError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GeneratorError::Failed(e) => e.fmt(f),
-            GeneratorError::NeverHandedOff => {
-                f.write_str("the generator function ended without handing a value to the block")
-            }
-            GeneratorError::Finished => {
-                f.write_str("a generator context can be entered once; make a new one per block")
-            }
-        }
-    }
-}
-
-impl<E: Error + 'static> Error for GeneratorError<E> {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            GeneratorError::Failed(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+const ENTERED_TWICE: &str =
+    "async_with: a generator context can be entered once; make a new one per block";
 
 type Function<'s, E> = Pin<Box<dyn Future<Output = Result<HandedOff, E>> + Send + 's>>;
 
-/// The context [`generator`] returns; it binds the handed-off `V` and fails with
-/// [`GeneratorError<E>`]. It is entered once.
+/// The context [`generator`] returns; it binds the handed-off `V` and fails with the
+/// function's own error `E` (so an `io::Result` fn can `?` it, `downcast_ref::<E>()` finds
+/// it, an outer `suppress::<E>()` catches it; with `E = Infallible` it puts no demand on
+/// the fn). It is entered once: entering it again panics.
 ///
 /// ```
 /// use async_with::{generator, Generator, Handoff};
@@ -363,10 +316,10 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
         = V
     where
         Self: 'a;
-    type Error = GeneratorError<E>;
+    type Error = E;
     type Decision = Exit;
 
-    async fn enter(&mut self) -> Result<V, GeneratorError<E>> {
+    async fn enter(&mut self) -> Result<V, E> {
         std::future::poll_fn(|cx| {
             let polled = self.poll_function(cx);
             if let Some(value) = lock(&self.shared).value.take() {
@@ -374,15 +327,18 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
             }
             match polled {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(Some(Err(e))) => Poll::Ready(Err(GeneratorError::Failed(e))),
-                Poll::Ready(Some(Ok(_))) => Poll::Ready(Err(GeneratorError::NeverHandedOff)),
-                Poll::Ready(None) => Poll::Ready(Err(GeneratorError::Finished)),
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+                // `HandedOff` only comes from a hand-off, whose value was just taken.
+                Poll::Ready(Some(Ok(_))) => {
+                    unreachable!("async_with: a generator finished without handing off")
+                }
+                Poll::Ready(None) => panic!("{ENTERED_TWICE}"),
             }
         })
         .await
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, GeneratorError<E>> {
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, E> {
         {
             let mut shared = lock(&self.shared);
             let seen = shared.inspect.take().map(|inspect| inspect(outcome));
@@ -391,8 +347,8 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
         std::future::poll_fn(|cx| match self.poll_function(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(HandedOff(exit)))) => Poll::Ready(Ok(exit)),
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(GeneratorError::Failed(e))),
-            Poll::Ready(None) => Poll::Ready(Err(GeneratorError::Finished)),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+            Poll::Ready(None) => panic!("{ENTERED_TWICE}"),
         })
         .await
     }

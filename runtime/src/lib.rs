@@ -23,7 +23,7 @@ pub mod coming_from_python {}
 
 pub use context::{AsyncContext, ExitDecision};
 pub use exit_stack::{BoxError, ExitStack, StackError};
-pub use generator::{Ended, Generator, GeneratorError, HandedOff, Handoff, generator};
+pub use generator::{Ended, Generator, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
 #[cfg(feature = "tokio")]

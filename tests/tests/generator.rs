@@ -1,6 +1,6 @@
 //! SPEC §5.2: generator-style contexts (`@asynccontextmanager`).
 
-use async_with::{BoxError, Generator, GeneratorError, Handoff, async_with, generator};
+use async_with::{BoxError, Generator, Handoff, async_with, generator};
 use async_with_tests::{Log, TestError};
 
 /// Setup, hand-off of a numbered value, teardown that logs how the block ended; fails its
@@ -41,15 +41,13 @@ async fn a_body_failure_reaches_the_teardown_and_then_the_caller() {
 
 #[tokio::test]
 async fn a_failed_setup_fails_enter_and_skips_the_body() {
-    async fn run(log: &Log) -> Result<(), GeneratorError<TestError>> {
+    // The generator's error is the fn's own error type: no wrapper.
+    async fn run(log: &Log) -> Result<(), TestError> {
         async_with!(resource(log, true) => { log.push("body"); });
         Ok(())
     }
     let log = Log::new();
-    match run(&log).await {
-        Err(GeneratorError::Failed(e)) => assert_eq!(e, TestError("setup failed".into())),
-        other => panic!("expected the setup's error, got {other:?}"),
-    }
+    assert_eq!(run(&log).await, Err(TestError("setup failed".into())));
     assert_eq!(log.events(), ["setup"]);
 }
 
@@ -135,11 +133,45 @@ async fn a_generator_is_entered_once() {
     }
     .await;
     assert!(first.is_ok());
-    let second: Result<(), GeneratorError<TestError>> = async {
+    let second = std::panic::AssertUnwindSafe(async {
         async_with!(&mut ctx => { log.push("body again"); });
-        Ok(())
-    }
-    .await;
-    assert!(matches!(second, Err(GeneratorError::Finished)));
+        Ok::<(), TestError>(())
+    });
+    let panicked = futures::FutureExt::catch_unwind(second).await.unwrap_err();
+    assert!(
+        panicked
+            .downcast_ref::<String>()
+            .is_some_and(|m| m.contains("entered once"))
+    );
     assert!(!log.events().contains(&"body again".to_string()));
+}
+
+#[tokio::test]
+async fn a_generators_error_is_the_users_own_for_question_mark_downcast_and_suppress() {
+    fn flaky(fail_teardown: bool) -> Generator<'static, u8, std::io::Error> {
+        generator(move |h: Handoff<u8>| async move {
+            let ended = h.give(1).await;
+            if fail_teardown {
+                return Err(std::io::Error::other("teardown failed"));
+            }
+            Ok(ended.propagate())
+        })
+    }
+    // An `io::Result` fn `?`s it as it is.
+    async fn io_fn(fail: bool) -> std::io::Result<u8> {
+        // A generator may suppress, so its block is `()` or an `Option`.
+        let n = async_with!(flaky(fail) as n => { Some(n) });
+        Ok(n.unwrap_or(0))
+    }
+    assert_eq!(io_fn(false).await.unwrap(), 1);
+    assert_eq!(
+        io_fn(true).await.unwrap_err().to_string(),
+        "teardown failed"
+    );
+    // An outer `suppress::<io::Error>()` catches it, also in a fn that returns nothing.
+    async fn swallowed() -> &'static str {
+        async_with!(async_with::suppress::<std::io::Error>(), flaky(true) => {});
+        "moved on"
+    }
+    assert_eq!(swallowed().await, "moved on");
 }
