@@ -28,7 +28,7 @@ pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
 #[cfg(feature = "tokio")]
 pub use scope::{Timeout, timeout, timeout_at};
-pub use suppress::{Suppress, suppress};
+pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
 pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, TaskGroup, Write, read, write};
 

@@ -12,6 +12,13 @@ use std::marker::PhantomData;
 /// Because it can suppress, its blocks have type `()` or `Option<_>` (`None` when a
 /// failure was swallowed).
 ///
+/// It matches the error as the body produced it, before `?` converts it into the fn's
+/// error type: a `?` on an `io::Error` in a fn returning `Result<_, AppError>` is an
+/// `io::Error` here, so `suppress::<io::Error>()` swallows it and `suppress::<AppError>()`
+/// does not. Several types: `suppress::<A>().or::<B>()`. A failure of the exact type `E`
+/// (from `?`, or from a context inside it such as a `timeout`'s `Elapsed`) puts no demand
+/// on the fn's return type.
+///
 /// ```
 /// use async_with::{async_with, suppress};
 /// use std::num::ParseIntError;
@@ -29,15 +36,58 @@ pub fn suppress<E: Error + 'static>() -> Suppress<E> {
     Suppress(PhantomData)
 }
 
-/// The context [`suppress`] returns.
+/// The context [`suppress`] returns. [`or`](Suppress::or) adds more error types.
 ///
 /// ```
 /// let _: async_with::Suppress<std::io::Error> = async_with::suppress();
 /// ```
-pub struct Suppress<E>(PhantomData<fn() -> E>);
+pub struct Suppress<E, More = ()>(PhantomData<fn() -> (E, More)>);
+
+impl<E: Error + 'static, More: ErrorSet> Suppress<E, More> {
+    /// Also suppresses failures whose error is an `F`: Python's `suppress(A, B)` is
+    /// `suppress::<A>().or::<B>()`.
+    ///
+    /// ```
+    /// use async_with::{async_with, suppress};
+    /// use std::num::{ParseFloatError, ParseIntError};
+    ///
+    /// async fn lenient(int: &str, float: &str) -> Result<&'static str, async_with::BoxError> {
+    ///     async_with!(suppress::<ParseIntError>().or::<ParseFloatError>() => {
+    ///         let _: u32 = int.parse()?;
+    ///         let _: f64 = float.parse()?;
+    ///     });
+    ///     Ok("went on")
+    /// }
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(lenient("x", "1.0").await.unwrap(), "went on");   // ParseIntError swallowed
+    /// assert_eq!(lenient("1", "y").await.unwrap(), "went on");     // ParseFloatError swallowed
+    /// # });
+    /// ```
+    pub fn or<F: Error + 'static>(self) -> Suppress<E, (F, More)> {
+        Suppress(PhantomData)
+    }
+}
+
+/// The further error types of a [`Suppress`]: `()` or `(F, More)`.
+pub trait ErrorSet: 'static {
+    /// Whether the outcome's failure is one of them.
+    fn matches(outcome: &Outcome<'_>) -> bool;
+}
+
+impl ErrorSet for () {
+    fn matches(_: &Outcome<'_>) -> bool {
+        false
+    }
+}
+
+impl<F: Error + 'static, More: ErrorSet> ErrorSet for (F, More) {
+    fn matches(outcome: &Outcome<'_>) -> bool {
+        outcome.downcast_ref::<F>().is_some() || More::matches(outcome)
+    }
+}
 
 #[diagnostic::do_not_recommend]
-impl<E: Error + 'static> AsyncContext for Suppress<E> {
+impl<E: Error + 'static, More: ErrorSet> AsyncContext for Suppress<E, More> {
     type Value<'a>
         = ()
     where
@@ -50,10 +100,12 @@ impl<E: Error + 'static> AsyncContext for Suppress<E> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, Infallible> {
-        Ok(if outcome.downcast_ref::<E>().is_some() {
-            Exit::Suppress
-        } else {
-            Exit::Propagate
-        })
+        Ok(
+            if outcome.downcast_ref::<E>().is_some() || More::matches(&outcome) {
+                Exit::Suppress
+            } else {
+                Exit::Propagate
+            },
+        )
     }
 }

@@ -111,3 +111,41 @@ async fn a_question_mark_on_the_suppressed_type_needs_no_result_from_the_fn() {
     parse_into("8", &mut out).await;
     assert_eq!(out, [7, 8]);
 }
+
+#[tokio::test]
+async fn several_types_with_or_and_the_type_seen_is_the_one_before_conversion() {
+    #[derive(Debug)]
+    struct AppError;
+    impl From<std::num::ParseIntError> for AppError {
+        fn from(_: std::num::ParseIntError) -> Self {
+            AppError
+        }
+    }
+    impl From<std::num::ParseFloatError> for AppError {
+        fn from(_: std::num::ParseFloatError) -> Self {
+            AppError
+        }
+    }
+    async fn both(int: &str, float: &str) -> Result<bool, AppError> {
+        let done = async_with!(
+            async_with::suppress::<std::num::ParseIntError>().or::<std::num::ParseFloatError>() => {
+                let _: u32 = int.parse()?;
+                let _: f64 = float.parse()?;
+                Some(())
+            }
+        );
+        Ok(done.is_some())
+    }
+    assert!(matches!(both("1", "2.5").await, Ok(true)));
+    assert!(matches!(both("x", "2.5").await, Ok(false)));
+    assert!(matches!(both("1", "y").await, Ok(false)));
+
+    // A failure of another type goes on, converted by the `?` as usual.
+    async fn by_app_error(int: &str) -> Result<(), AppError> {
+        async_with!(async_with::suppress::<KeyError>() => {
+            let _: u32 = int.parse()?;
+        });
+        Ok(())
+    }
+    assert!(by_app_error("x").await.is_err());
+}

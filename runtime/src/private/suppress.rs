@@ -90,8 +90,8 @@ pub trait SieveSuppressed {
 }
 
 /// A `?` on an `E` under `suppress::<E>()`.
-impl<E: Error + Send + Sync + 'static> SieveSuppressed
-    for Sieve<'_, crate::Suppress<E>, Result<std::convert::Infallible, E>>
+impl<E: Error + Send + Sync + 'static, More> SieveSuppressed
+    for Sieve<'_, crate::Suppress<E, More>, Result<std::convert::Infallible, E>>
 {
     type Out = Suppressed;
     fn __async_with_sieve(&self) -> Suppressed {
@@ -100,8 +100,8 @@ impl<E: Error + Send + Sync + 'static> SieveSuppressed
 }
 
 /// An inner context's `E` (a timeout's `Elapsed`) under `suppress::<E>()`.
-impl<E: Error + Send + Sync + 'static> SieveSuppressed
-    for Sieve<'_, crate::Suppress<E>, Result<(), E>>
+impl<E: Error + Send + Sync + 'static, More> SieveSuppressed
+    for Sieve<'_, crate::Suppress<E, More>, Result<(), E>>
 {
     // As an infallible context's error: it leaves without a demand on the return type.
     type Out = Result<(), std::convert::Infallible>;
