@@ -318,8 +318,9 @@ impl fmt::Debug for Outcome<'_> {
     }
 }
 
-/// `ok`, `cancelled`, `panicked: <message>`, or the failure's own `Display`
-/// (its `Debug` when it has no `Display`).
+/// `ok`, `cancelled`, `panicked: <message>` (`panicked` for a payload that is not a
+/// string), or the failure's own `Display` (its `Debug` when it has no `Display`; a scope's
+/// own cut shows its reason, such as `deadline has elapsed`).
 impl fmt::Display for Outcome<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
