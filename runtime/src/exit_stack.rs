@@ -338,6 +338,64 @@ impl<'s> ExitStack<'s> {
         self.entries.push(Box::new(CallbackEntry(callback)));
     }
 
+    /// Pushes an async callback that runs when the stack unwinds, whatever the outcome,
+    /// and neither fails nor suppresses (Python's `push_async_callback`).
+    ///
+    /// ```
+    /// use async_with::{async_with, ExitStack};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let closed = Arc::new(Mutex::new(Vec::new()));
+    /// let log = closed.clone();
+    /// async_with!(ExitStack::new() as stack => {
+    ///     stack.callback(async move || log.lock().unwrap().push("flushed"));
+    /// });
+    /// assert_eq!(*closed.lock().unwrap(), ["flushed"]);
+    /// # Ok::<(), async_with::StackError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn callback<F>(&mut self, callback: F)
+    where
+        F: AsyncFnOnce() + 's,
+    {
+        self.push_exit(async move |_| {
+            callback().await;
+            Ok(Exit::Propagate)
+        });
+    }
+
+    /// Pushes a context's exit without entering it (Python's `push_async_exit`): for a
+    /// resource acquired some other way whose release is its exit. Its exit runs when the
+    /// stack unwinds, seeing the outcome; dropped unclosed, its `cancel` runs.
+    ///
+    /// ```
+    /// use async_with::{async_context, async_with, ExitStack, Outcome};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// struct Release(Arc<Mutex<Vec<String>>>);
+    /// #[async_context]
+    /// impl Release {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) { self.0.lock().unwrap().push(format!("released after {outcome}")); }
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// async_with!(ExitStack::new() as stack => {
+    ///     stack.push_context_exit(Release(log.clone())); // acquired elsewhere
+    /// });
+    /// assert_eq!(*log.lock().unwrap(), ["released after ok"]);
+    /// # Ok::<(), async_with::StackError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn push_context_exit<C>(&mut self, context: C)
+    where
+        C: AsyncContext + 's,
+        C::Error: Into<BoxError>,
+    {
+        self.entries.push(Box::new(ContextEntry(context)));
+    }
+
     /// Moves every entry to a new stack, leaving this one empty: the cleanup is now the
     /// new stack's job (Python's `pop_all`).
     ///

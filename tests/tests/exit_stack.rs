@@ -271,3 +271,30 @@ async fn the_stack_error_converts_with_question_mark_and_shows_the_original() {
     assert_eq!(swallowed(&log).await.unwrap(), "moved on");
     assert_eq!(log.events(), ["callback fails"]);
 }
+
+#[tokio::test]
+async fn plain_callbacks_and_exits_of_contexts_entered_elsewhere_unwind_in_order()
+-> Result<(), BoxError> {
+    let log = Log::new();
+    let mut acquired = log.context("acquired elsewhere");
+    {
+        // Entered outside the stack; the stack only takes over its exit.
+        use async_with::AsyncContext;
+        let _token = acquired.enter().await?;
+    }
+    async_with!(ExitStack::new() as stack => {
+        stack.push_context_exit(acquired);
+        let log = log.clone();
+        stack.callback(async move || log.push("plain callback"));
+    });
+    assert_eq!(
+        log.events(),
+        [
+            "enter acquired elsewhere",
+            "drop acquired elsewhere",
+            "plain callback",
+            "exit acquired elsewhere: ok"
+        ]
+    );
+    Ok(())
+}
