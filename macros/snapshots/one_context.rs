@@ -112,11 +112,11 @@ async fn expansion() {
                     .leave();
             }
         };
-        let __async_with_suppressed0 = if __async_with_failed0 {
-            ::async_with::__private::SuppressTo::suppressed(__async_with_decision0)
-        } else {
-            ::core::option::Option::None
-        };
+        let __async_with_suppressed0 = ::async_with::__private::suppressed(
+            &__async_with_result0,
+            __async_with_decision0,
+            __async_with_failed0,
+        );
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed0)

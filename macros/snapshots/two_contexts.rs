@@ -97,11 +97,10 @@ async fn expansion() {
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
-                .map(::core::mem::drop))) } }; let __async_with_suppressed1 = if
-                __async_with_failed1 {
-                ::async_with::__private::SuppressTo::suppressed(__async_with_decision1) }
-                else { ::core::option::Option::None }; match __async_with_result1 {
-                ::core::result::Result::Err(interrupted) =>
+                .map(::core::mem::drop))) } }; let __async_with_suppressed1 =
+                ::async_with::__private::suppressed(& __async_with_result1,
+                __async_with_decision1, __async_with_failed1); match __async_with_result1
+                { ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
                 => value,
@@ -183,11 +182,11 @@ async fn expansion() {
                     .leave();
             }
         };
-        let __async_with_suppressed0 = if __async_with_failed0 {
-            ::async_with::__private::SuppressTo::suppressed(__async_with_decision0)
-        } else {
-            ::core::option::Option::None
-        };
+        let __async_with_suppressed0 = ::async_with::__private::suppressed(
+            &__async_with_result0,
+            __async_with_decision0,
+            __async_with_failed0,
+        );
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed0)

@@ -300,7 +300,9 @@ fn exit(layer: &Layer) -> TokenStream {
     // The path at the call site, the argument at the body: "this block has type `u32`"
     // then points at the body's brace.
     let private = quote!(::async_with::__private);
-    let suppress = quote_spanned!(body_span=> #private::SuppressTo::suppressed(#decision_at_body));
+    // Typed by the body's value (through `result`), so a decision that cannot replace it
+    // is reported with `SuppressTo`'s message, also in generic code.
+    let suppress = quote_spanned!(body_span=> #private::suppressed(&#result, #decision_at_body, #failed_outcome));
     quote! {
         let #failed_outcome = #outcome.is_err();
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;
@@ -314,11 +316,7 @@ fn exit(layer: &Layer) -> TokenStream {
                 #leave
             }
         };
-        let #suppressed = if #failed_outcome {
-            #suppress
-        } else {
-            ::core::option::Option::None
-        };
+        let #suppressed = #suppress;
     }
 }
 

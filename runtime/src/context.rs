@@ -49,6 +49,40 @@ use crate::{Exit, Outcome};
 /// - [`Decision`](AsyncContext::Decision) is `()` for a context that never suppresses, or
 ///   [`Exit`] for one that may. A context that may suppress needs blocks of type `()` or
 ///   `Option<_>`, which give `()` / `None` when a failure is suppressed.
+///
+/// # In generic code
+///
+/// A helper generic over its context needs the bounds its block uses: a block that gives
+/// a value needs `Decision = ()` (a context that may suppress could leave it without one);
+/// a fallible context needs the fn's error to convert from `C::Error`. Failures inside the
+/// body are shown through the bounds the code declares (see the README, "What exit sees").
+///
+/// ```
+/// use async_with::{async_context, async_with, AsyncContext, Outcome};
+///
+/// /// Runs `work` inside any never-suppressing context and counts its bytes.
+/// async fn measured<C>(context: C, work: &str) -> Result<usize, C::Error>
+/// where
+///     C: AsyncContext<Decision = ()>,
+/// {
+///     let n = async_with!(context => { work.len() });
+///     Ok(n)
+/// }
+///
+/// struct Span;
+/// #[async_context]
+/// impl Span {
+///     async fn exit(&mut self, _outcome: Outcome<'_>) {}
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(measured(Span, "four").await, Ok(4));
+/// # });
+/// ```
+///
+/// A block whose future must be `Send` (to spawn it) needs a concrete context type: with
+/// `async fn` in the trait, `C: AsyncContext + Send` does not prove its enter and exit
+/// futures `Send`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not support the async context protocol",
     label = "not an async context",

@@ -11,10 +11,21 @@ use std::error::Error;
     message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
     label = "this block has type `{V}`",
     note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
-    note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)"
+    note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)",
+    note = "in generic code over `C: AsyncContext`, a block that gives a value needs the bound `C: AsyncContext<Decision = ()>` (a context that never suppresses)"
 )]
 pub trait SuppressTo<V> {
     fn suppressed(self) -> Option<V>;
+}
+
+/// The value a suppressed failure gives, typed by the body's value `V`.
+#[inline(always)]
+pub fn suppressed<V, R, J, F, D: SuppressTo<V>>(
+    _result: &Result<super::AsyncWithBodyFlow<V, R, J, F>, super::Interrupted>,
+    decision: D,
+    failed: bool,
+) -> Option<V> {
+    if failed { decision.suppressed() } else { None }
 }
 
 #[diagnostic::do_not_recommend]
