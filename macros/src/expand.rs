@@ -13,17 +13,17 @@
 //!     enum Failures<F0, ..> { F0(F0), .. }            // only when the body can fail
 //!     let witness = witness();                         // outermost layer, only when
 //!     if false { return witness.never(); }             //   something inside returns
-//!     let mut guard = guard(ctx);
+//!     let mut guard = { guard(ctx), with the context's cut (a scope's, or NoCut) };
 //!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
 //!     guard.state.armed = true;
-//!     let result = catch(pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) })).await;
-//!     let outcome = match &result { panic / probed return / failure views / ok };
+//!     let result = catch(pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }), &mut guard.state).await;
+//!     let outcome = match &result { interrupted / probed return / probed value / failure views / ok };
 //!     let failed = outcome.is_err();
-//!     let exited = exit(&mut guard.context, outcome).await;
+//!     let exited = shield(exit(&mut guard.context, outcome), &mut guard.state).await;
 //!     guard.state.armed = false;
 //!     let decision = match exited { Ok(d) => d, failed => { resume a panic; LEAVE } };
-//!     let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
-//!     match result { replay: value / panic / return / jump / failure, each via its LEAVE }
+//!     let suppressed = suppressed(&result, decision, failed);
+//!     match result { replay: value / interrupted / return / jump / failure, each via its LEAVE }
 //! }
 //! ```
 
