@@ -246,7 +246,12 @@ fn check_exit(f: &ImplItemFn, errors: &mut Errors) -> Exit {
             format!("`exit` must take the outcome of the block: `{EXIT_SIGNATURE}` (name it `_outcome` if unused)"),
         ),
         [FnArg::Typed(arg)] => {
-            if !is_outcome(&arg.ty) {
+            if let Some(lifetime) = static_outcome(&arg.ty) {
+                errors.push_spanned(
+                    lifetime,
+                    "`exit`'s outcome borrows how the block ended, which lives only as long as the block: write `Outcome<'_>`",
+                );
+            } else if !is_outcome(&arg.ty) {
                 errors.push_spanned(
                     &arg.ty,
                     format!("`exit`'s parameter must be `outcome: Outcome<'_>`: `{EXIT_SIGNATURE}`"),
@@ -353,6 +358,21 @@ fn is_outcome(ty: &Type) -> bool {
     }
     matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
         if args.args.len() == 1 && matches!(args.args[0], syn::GenericArgument::Lifetime(_)))
+}
+
+/// The `'static` of `Outcome<'static>`.
+fn static_outcome(ty: &Type) -> Option<&syn::Lifetime> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Lifetime(lifetime)) if lifetime.ident == "static" => {
+            Some(lifetime)
+        }
+        _ => None,
+    }
 }
 
 /// A single-segment type name that is not one of std's common types: possibly `Exit`
