@@ -39,6 +39,7 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
         if expr_tokens.is_empty() {
             return Err(input.error(format!("expected a context expression: {GRAMMAR}")));
         }
+        closure_body(&expr_tokens)?;
         if input.is_empty() {
             missing_arrow(&expr_tokens)?;
         }
@@ -117,6 +118,28 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
         return Err(input.error(format!("unexpected tokens after the block: {GRAMMAR}")));
     }
     Ok(WithInput { contexts, body })
+}
+
+/// `async_with!(ctx, |x| { .. })`: the body written as a closure, as callback-style APIs
+/// take it.
+fn closure_body(tokens: &TokenStream) -> syn::Result<()> {
+    let mut iter = tokens.clone().into_iter().peekable();
+    while let Some(TokenTree::Ident(ident)) = iter.peek() {
+        if ident == "move" || ident == "async" {
+            iter.next();
+        } else {
+            break;
+        }
+    }
+    match iter.next() {
+        Some(TokenTree::Punct(p)) if p.as_char() == '|' => Err(syn::Error::new(
+            p.span(),
+            format!(
+                "`async_with!` takes the body as a block, not a closure: write `async_with!(context as x => {{ .. }})`; {GRAMMAR}"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `async_with!(ctx as x { .. })`: the block came without its `=>`.
