@@ -646,14 +646,14 @@ impl VisitMut for BreakFinder {
                 self.depth -= 1;
             }
             // A macro other than std's may hide a `break`: count it as one.
-            Expr::Macro(mac) => self.found |= std_macro_name(&mac.mac).is_none(),
+            Expr::Macro(mac) => self.found |= may_hide_break(&mac.mac),
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
 
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(mac) = stmt {
-            self.found |= std_macro_name(&mac.mac).is_none();
+            self.found |= may_hide_break(&mac.mac);
             return;
         }
         visit_mut::visit_stmt_mut(self, stmt);
@@ -715,40 +715,8 @@ fn is_async_with(mac: &Macro) -> bool {
     }
 }
 
-/// The name of a std macro whose arguments are expressions, if `mac` is one.
-fn std_macro_name(mac: &Macro) -> Option<String> {
-    const STD_MACROS: &[&str] = &[
-        "assert",
-        "assert_eq",
-        "assert_ne",
-        "debug_assert",
-        "debug_assert_eq",
-        "debug_assert_ne",
-        "dbg",
-        "eprint",
-        "eprintln",
-        "format",
-        "format_args",
-        "matches",
-        "panic",
-        "print",
-        "println",
-        "todo",
-        "unimplemented",
-        "unreachable",
-        "vec",
-        "write",
-        "writeln",
-    ];
-    let segments = &mac.path.segments;
-    let last = segments.last()?;
-    let prefixed = match segments.len() {
-        1 => true,
-        2 => ["std", "core", "alloc"]
-            .iter()
-            .any(|p| segments[0].ident == p),
-        _ => false,
-    };
-    let name = last.ident.to_string();
-    (prefixed && STD_MACROS.contains(&name.as_str())).then_some(name)
+/// Whether a macro call may hold a `break`: any macro but those whose arguments are
+/// plain expressions (std's, tracing's and log's events, `join!`) or that only return.
+fn may_hide_break(mac: &Macro) -> bool {
+    matches!(known_macros::kind(mac), Kind::Select | Kind::Unknown)
 }
