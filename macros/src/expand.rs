@@ -76,7 +76,7 @@ pub fn layer(layer: &Layer) -> TokenStream {
 /// each holding its error with its own type, so exit sees it as it was (S3) and no type
 /// needs to be known before the body is checked.
 fn failures_decl(layer: &Layer) -> Option<TokenStream> {
-    let sites = layer.exits.sites;
+    let sites = layer.leaves.sites.len();
     (sites > 0).then(|| {
         let failures = &layer.names.failures;
         let variants: Vec<_> = (0..sites).map(variant).collect();
@@ -88,7 +88,7 @@ fn failures_decl(layer: &Layer) -> Option<TokenStream> {
 fn view_imports(layer: &Layer) -> Option<TokenStream> {
     let probed = layer.exits.probed_returns;
     let tail = layer.probe_tail.is_some();
-    (probed || tail || layer.exits.sites > 0).then(|| {
+    (probed || tail || !layer.leaves.sites.is_empty()).then(|| {
         let returns = probed.then(|| quote!(ProbeOther as _, ProbeResult as _,));
         let tails = tail.then(|| quote!(TailOther as _, TailResult as _,));
         let probes = quote!(#returns #tails);
@@ -173,14 +173,15 @@ fn body(layer: &Layer) -> TokenStream {
     } else {
         infallible.clone()
     };
-    let j_type = if exits.jumps > 0 {
+    let j_type = if !layer.leaves.jumps.is_empty() {
         quote!(usize)
     } else {
         infallible.clone()
     };
-    let f_type = if exits.sites > 0 {
+    let sites = layer.leaves.sites.len();
+    let f_type = if sites > 0 {
         let failures = &names.failures;
-        let underscores = (0..exits.sites).map(|_| quote!(_));
+        let underscores = (0..sites).map(|_| quote!(_));
         quote!(#failures<#(#underscores),*>)
     } else {
         infallible
@@ -243,9 +244,10 @@ fn outcome(layer: &Layer) -> TokenStream {
             },
         }
     });
-    let probe_fail = (layer.exits.sites > 0).then(|| {
+    let sites = layer.leaves.sites.len();
+    let probe_fail = (sites > 0).then(|| {
         let failures = &names.failures;
-        let arms = (0..layer.exits.sites).map(|index| {
+        let arms = (0..sites).map(|index| {
             let variant = variant(index);
             let view = view(quote!(#private::residual_error(#failure)));
             quote!(#failures::#variant(#failure) => #view,)

@@ -4,8 +4,9 @@
 //! expressions to rewrite; any other macro whose tokens hide a `?` or a `return` is named
 //! in a compile error.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Macro, Token};
@@ -218,7 +219,7 @@ fn event_segment(segment: TokenStream, rewrite: &mut dyn FnMut(&mut Expr)) -> Op
         let keyed = (|| -> syn::Result<TokenStream> {
             let mut key = TokenStream::new();
             loop {
-                let part: syn::Ident = fork.call(syn::Ident::parse_any_ident)?;
+                let part: syn::Ident = fork.call(syn::Ident::parse_any)?;
                 key.extend(quote!(#part));
                 if fork.peek(Token![.]) {
                     let dot: Token![.] = fork.parse()?;
@@ -260,17 +261,6 @@ fn event_segment(segment: TokenStream, rewrite: &mut dyn FnMut(&mut Expr)) -> Op
     parse.parse2(segment).ok()
 }
 
-trait ParseAnyIdent {
-    fn parse_any_ident(input: ParseStream) -> syn::Result<syn::Ident>;
-}
-
-impl ParseAnyIdent for syn::Ident {
-    fn parse_any_ident(input: ParseStream) -> syn::Result<syn::Ident> {
-        use syn::ext::IdentExt;
-        syn::Ident::parse_any(input)
-    }
-}
-
 /// Top-level comma-separated token runs (groups are single tokens, so nested commas
 /// stay inside their runs).
 fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
@@ -290,17 +280,15 @@ fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
     segments
 }
 
-/// The span of a `?` or `return` hidden in a macro call's tokens, if any. A `?` counts when
-/// it follows an expression's end (an identifier, a literal, a closing bracket): tracing's
+/// Which of `?` and `return` a macro call's tokens hide, if any. A `?` counts when it
+/// follows an expression's end (an identifier, a literal, a closing bracket): tracing's
 /// `?value` sigil does not.
-pub fn hidden_exit(tokens: &TokenStream) -> Option<(Span, &'static str)> {
+pub fn hidden_exit(tokens: &TokenStream) -> Option<&'static str> {
     let mut previous_ends_expr = false;
     for token in tokens.clone() {
         match &token {
-            TokenTree::Ident(ident) if ident == "return" => return Some((ident.span(), "return")),
-            TokenTree::Punct(p) if p.as_char() == '?' && previous_ends_expr => {
-                return Some((p.span(), "?"));
-            }
+            TokenTree::Ident(ident) if ident == "return" => return Some("return"),
+            TokenTree::Punct(p) if p.as_char() == '?' && previous_ends_expr => return Some("?"),
             TokenTree::Group(group) => {
                 if let Some(found) = hidden_exit(&group.stream()) {
                     return Some(found);

@@ -41,18 +41,14 @@ pub enum Body {
     Inner(Box<Layer>),
 }
 
-/// How a body leaves besides giving its value: the variants its `Flow` can hold.
+/// How a body leaves by `return` (its failure sites and jumps are the layer's
+/// [`Leaves`], one each).
 #[derive(Default)]
 pub struct Exits {
-    /// One per failing `?` or inner context error, in order; each is a variant of the
-    /// layer's failure enum and keeps the error's own type (S3).
-    pub sites: usize,
     /// Whether a `return` was rewritten (the `Flow` then carries the return type).
     pub returns: bool,
     /// Whether a returned value may be a failure (`return e`, not `return Ok(..)`).
     pub probed_returns: bool,
-    /// How many distinct outer `break`/`continue` targets the body jumps to.
-    pub jumps: usize,
 }
 
 /// How a layer leaves toward its target, each written against a binding of the
@@ -60,11 +56,13 @@ pub struct Exits {
 pub struct Leaves {
     /// An enter or exit error, from `failed` (a `Result<_, E>` holding an `Err`).
     pub context_error: TokenStream,
-    /// One per failure site: its payload, `failure`, leaves.
+    /// One per failing `?` or inner context error, in order: its payload, `failure`,
+    /// leaves. Each is a variant of the layer's failure enum and keeps the error's own
+    /// type (S3).
     pub sites: Vec<TokenStream>,
     /// `returned` leaves: (may be a failure, is not one by syntax).
     pub returns: Option<(TokenStream, TokenStream)>,
-    /// One per jump index.
+    /// One per distinct outer `break`/`continue` target, by jump index.
     pub jumps: Vec<TokenStream>,
 }
 

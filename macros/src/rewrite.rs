@@ -287,34 +287,23 @@ impl Rewriter<'_> {
     /// replacement expression); any other macro whose tokens hide a `?` or `return` is an
     /// error at the call, naming it.
     fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<Expr> {
+        let last = mac.path.segments.last()?;
+        let (name, span) = (last.ident.to_string(), last.ident.span());
+        let kind = known_macros::kind(mac);
         let tokens = mac.tokens.clone();
-        let rewritten = {
-            let mut rewrite = |expr: &mut Expr| self.visit_expr_mut(expr);
-            match known_macros::kind(mac) {
-                Kind::Exprs => known_macros::exprs(tokens, &mut rewrite),
-                Kind::Vec => known_macros::vec_repeat(tokens.clone(), &mut rewrite)
-                    .or_else(|| known_macros::exprs(tokens, &mut rewrite)),
-                Kind::Matches => known_macros::matches(tokens, &mut rewrite),
-                Kind::Select => known_macros::select(tokens, &mut rewrite),
-                Kind::Event => known_macros::event(tokens, &mut rewrite),
-                Kind::Bail | Kind::Ensure | Kind::Unknown => None,
-            }
-        };
-        if let Some(rewritten) = rewritten {
-            mac.tokens = rewritten;
-            return None;
-        }
-        let span = mac
-            .path
-            .segments
-            .last()
-            .map_or_else(Span::call_site, |s| s.ident.span());
-        match known_macros::kind(mac) {
+        let mut rewrite = |expr: &mut Expr| self.visit_expr_mut(expr);
+        let rewritten = match kind {
+            Kind::Exprs => known_macros::exprs(tokens, &mut rewrite),
+            Kind::Vec => known_macros::vec_repeat(tokens.clone(), &mut rewrite)
+                .or_else(|| known_macros::exprs(tokens, &mut rewrite)),
+            Kind::Matches => known_macros::matches(tokens, &mut rewrite),
+            Kind::Select => known_macros::select(tokens, &mut rewrite),
+            Kind::Event => known_macros::event(tokens, &mut rewrite),
             // `bail!(..)` is `return Err(..)`: the error is built in a closure of its own
             // (the macro's `return` is the closure's), then returned from the body.
             Kind::Bail => {
                 let built = quote_spanned!(span=> (|| { #mac })());
-                Some(self.user_ret(built, true, span))
+                return Some(self.user_ret(built, true, span));
             }
             // `ensure!(cond, ..)` returns that error when `cond` is false.
             Kind::Ensure => {
@@ -324,21 +313,21 @@ impl Rewriter<'_> {
                     true,
                     span,
                 );
-                Some(syn::parse_quote_spanned! {span=>
+                return Some(syn::parse_quote_spanned! {span=>
                     match (|| { #mac; ::core::result::Result::Ok(()) })() {
                         ::core::result::Result::Ok(()) => {}
                         ::core::result::Result::Err(#error) => #leave,
                     }
-                })
+                });
             }
-            _ => {
-                if let Some((_, what)) = known_macros::hidden_exit(&mac.tokens) {
-                    let name = mac
-                        .path
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default();
+            Kind::Unknown => None,
+        };
+        match rewritten {
+            Some(rewritten) => mac.tokens = rewritten,
+            // Not looked into (an unknown macro, or arguments that did not parse): a `?`
+            // or `return` in its tokens is an error naming it.
+            None => {
+                if let Some(what) = known_macros::hidden_exit(&mac.tokens) {
                     self.error(syn::Error::new(
                         span,
                         format!(
@@ -346,9 +335,9 @@ impl Rewriter<'_> {
                         ),
                     ));
                 }
-                None
             }
         }
+        None
     }
 
     /// A nested `async_with!`, rewritten with this body as its target and expanded in
@@ -399,7 +388,6 @@ impl Target for Rewriter<'_> {
     fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
         let variant = variant(self.sites.len());
         self.sites.push((site, span));
-        self.exits.sites += 1;
         let failures = &self.names.failures;
         quote_spanned!(span=> return #FLOW::Fail(#failures::#variant(#payload)))
     }
@@ -424,7 +412,6 @@ impl Target for Rewriter<'_> {
             Some(index) => index,
             None => {
                 self.jumps.push((jump.clone(), span));
-                self.exits.jumps += 1;
                 self.jumps.len() - 1
             }
         };
