@@ -211,23 +211,15 @@ fn poll_scoped(
     let before = state();
     let fired = cut.as_ref().is_some_and(|cut| cut.fired().is_some());
     if before & CUTTING == 0 && !fired {
-        if poll_caught(&mut || body(cx))? {
+        if poll_counted(body, before, has_inner, cx)? {
             return Ok(());
         }
-        *has_inner = (state() ^ before) & !CUTTING != 0;
         if cut.as_mut().is_none_or(|cut| cut.poll_cut(cx).is_pending()) {
             mark_pending();
             return Ok(());
         }
     }
-    *careful = UNDER_CUT;
-    let polled = poll_cut_body(body, cut, has_inner, cx);
-    if let Err(interrupted) = &polled
-        && interrupted.is::<CutByScope>()
-    {
-        *careful = CUT_BY_SCOPE;
-    }
-    polled
+    poll_cut_body(body, cut, has_inner, careful, cx)
 }
 
 /// The body's poll ended under a cut.
@@ -237,21 +229,38 @@ pub const CUT_BY_SCOPE: u8 = 2;
 /// The exit of a block cut by an enclosing scope is done; the block waits to be dropped.
 const EXITED: u8 = 4;
 
+/// Polls the body once (panics caught); when it stays pending, records whether something
+/// inside it (a block, or a block's exit) is pending too. `before` is the state word read
+/// just before.
+#[inline]
+fn poll_counted(
+    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    before: usize,
+    has_inner: &mut bool,
+    cx: &mut Context<'_>,
+) -> Result<bool, Interrupted> {
+    let ready = poll_caught(&mut || body(cx))?;
+    if !ready {
+        *has_inner = (state() ^ before) & !CUTTING != 0;
+    }
+    Ok(ready)
+}
+
 /// The body is being cut: let the blocks pending inside it exit first.
 #[cold]
 fn poll_cut_body(
     body: &mut dyn FnMut(&mut Context<'_>) -> bool,
     cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
+    careful: &mut u8,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
+    *careful = UNDER_CUT;
     if *has_inner {
         let frame = Frame::new(true);
-        let before = state();
-        if poll_caught(&mut || body(cx))? {
+        if poll_counted(body, state(), has_inner, cx)? {
             return Ok(());
         }
-        *has_inner = (state() ^ before) & !CUTTING != 0;
         drop(frame);
         if *has_inner {
             mark_pending();
@@ -260,7 +269,10 @@ fn poll_cut_body(
     }
     Err(match cut.and_then(|cut| cut.fired()) {
         Some(reason) => Box::new(OwnCut(reason)),
-        None => Box::new(CutByScope),
+        None => {
+            *careful = CUT_BY_SCOPE;
+            Box::new(CutByScope)
+        }
     })
 }
 
