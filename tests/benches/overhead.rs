@@ -236,31 +236,46 @@ async fn catch<F: std::future::Future>(
     .await
 }
 
-fn bench_session(
+/// Times `iters` blocks over one state made by `fresh`, in one `block_on` on a
+/// current-thread runtime, and checks with `counts` that every block entered and exited.
+fn bench<S, E>(
     c: &mut Criterion,
     name: &str,
-    f: impl AsyncFn(&mut Resource) -> Result<u64, SessionError>,
+    fresh: impl Fn() -> S,
+    counts: impl Fn(&S) -> (u64, u64),
+    f: impl AsyncFn(&mut S) -> Result<u64, E>,
 ) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     c.bench_function(name, |b| {
         b.iter_custom(|iters| {
-            let mut res = Resource {
-                opened: 0,
-                closed: 0,
-            };
+            let mut state = fresh();
             let start = Instant::now();
             rt.block_on(async {
                 for i in 0..iters {
-                    black_box(f(&mut res).await.unwrap_or(i));
+                    black_box(f(&mut state).await.unwrap_or(i));
                 }
             });
             let elapsed = start.elapsed();
-            assert_eq!((res.opened, res.closed), (iters, iters));
+            assert_eq!(counts(&state), (iters, iters));
             elapsed
         })
     });
+}
+
+fn counter() -> Counter {
+    Counter {
+        entered: 0,
+        exited: 0,
+    }
+}
+
+fn resource() -> Resource {
+    Resource {
+        opened: 0,
+        closed: 0,
+    }
 }
 
 fn bench_one(
@@ -268,44 +283,26 @@ fn bench_one(
     name: &str,
     f: impl AsyncFn(&mut Counter) -> Result<u64, Infallible>,
 ) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    c.bench_function(name, |b| {
-        b.iter_custom(|iters| {
-            let mut ctx = Counter {
-                entered: 0,
-                exited: 0,
-            };
-            let start = Instant::now();
-            rt.block_on(async {
-                for i in 0..iters {
-                    black_box(f(&mut ctx).await.unwrap_or(i));
-                }
-            });
-            let elapsed = start.elapsed();
-            // Every block entered and exited its context.
-            assert_eq!((ctx.entered, ctx.exited), (iters, iters));
-            elapsed
-        })
-    });
+    bench(c, name, counter, |c| (c.entered, c.exited), f);
+}
+
+fn bench_session(
+    c: &mut Criterion,
+    name: &str,
+    f: impl AsyncFn(&mut Resource) -> Result<u64, SessionError>,
+) {
+    bench(c, name, resource, |r| (r.opened, r.closed), f);
 }
 
 fn sizes() {
-    let mut ctx = Counter {
-        entered: 0,
-        exited: 0,
-    };
+    let mut ctx = counter();
     let naive = std::mem::size_of_val(&naive(&mut ctx, 1, true));
     let guarded = std::mem::size_of_val(&guarded(&mut ctx, 1, true));
     let with_macro = std::mem::size_of_val(&with_macro(&mut ctx, 1, true));
     println!(
         "future size, trivial shape: naive {naive} B, guarded {guarded} B, async_with! {with_macro} B"
     );
-    let mut res = Resource {
-        opened: 0,
-        closed: 0,
-    };
+    let mut res = resource();
     let naive = std::mem::size_of_val(&session_naive(&mut res, 1, true));
     let guarded = std::mem::size_of_val(&session_guarded(&mut res, 1, true));
     let with_macro = std::mem::size_of_val(&session_macro(&mut res, 1, true));

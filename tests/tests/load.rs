@@ -73,29 +73,66 @@ fn random(seed: &mut u64) -> u64 {
     *seed
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_randomly_cancelled_blocks_each_end_their_contexts_exactly_once() {
-    const BLOCKS: usize = 10_000;
-    let counters = Arc::new(Counters {
+const BLOCKS: usize = 10_000;
+
+/// Counters for `BLOCKS` blocks of two contexts each.
+fn counters() -> Arc<Counters> {
+    Arc::new(Counters {
         ended: (0..2 * BLOCKS).map(|_| AtomicU8::new(0)).collect(),
         ..Counters::default()
-    });
+    })
+}
+
+/// Block `block`'s two contexts, with random enter/exit delays.
+fn contexts(block: usize, r1: u64, r2: u64, counters: &Arc<Counters>) -> (Tracked, Tracked) {
+    let tracked = |id, delay_us| Tracked {
+        id,
+        delay_us,
+        counters: counters.clone(),
+    };
+    (
+        tracked(2 * block, r1 % 3_000),
+        tracked(2 * block + 1, r2 % 3_000),
+    )
+}
+
+/// Keeps a bounded number of blocks in flight.
+async fn bound_in_flight(tasks: &mut tokio::task::JoinSet<()>) {
+    if tasks.len() >= 500 {
+        tasks.join_next().await.unwrap().unwrap();
+    }
+}
+
+/// Every entered context ended exactly once (exit or cancel) and every bound value was
+/// dropped; returns (entered, exited, cancelled).
+fn each_ended_once(c: &Counters) -> (usize, usize, usize) {
+    let entered = c.entered.load(Ordering::SeqCst);
+    let exited = c.exited.load(Ordering::SeqCst);
+    let cancelled = c.cancelled.load(Ordering::SeqCst);
+    assert_eq!(entered, exited + cancelled, "every entered context ended");
+    assert_eq!(
+        c.values_made.load(Ordering::SeqCst),
+        c.values_dropped.load(Ordering::SeqCst),
+        "every bound value was dropped"
+    );
+    let ended_once = c
+        .ended
+        .iter()
+        .filter(|e| e.load(Ordering::SeqCst) == 1)
+        .count();
+    assert_eq!(ended_once, entered);
+    (entered, exited, cancelled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_randomly_cancelled_blocks_each_end_their_contexts_exactly_once() {
+    let counters = counters();
     let mut seed = 0x2545_F491_4F6C_DD1D_u64;
     let mut tasks = tokio::task::JoinSet::new();
     for block in 0..BLOCKS {
         let (r1, r2, r3) = (random(&mut seed), random(&mut seed), random(&mut seed));
-        let counters = counters.clone();
+        let (outer, inner) = contexts(block, r1, r2, &counters);
         tasks.spawn(async move {
-            let outer = Tracked {
-                id: 2 * block,
-                delay_us: r1 % 3_000,
-                counters: counters.clone(),
-            };
-            let inner = Tracked {
-                id: 2 * block + 1,
-                delay_us: r2 % 3_000,
-                counters: counters.clone(),
-            };
             let work = async move {
                 async_with!(outer as _a, inner as _b => {
                     tokio::time::sleep(Duration::from_micros(r3 % 5_000)).await;
@@ -112,30 +149,12 @@ async fn ten_thousand_randomly_cancelled_blocks_each_end_their_contexts_exactly_
                 }
             }
         });
-        // Keep a bounded number of blocks in flight.
-        if tasks.len() >= 500 {
-            tasks.join_next().await.unwrap().unwrap();
-        }
+        bound_in_flight(&mut tasks).await;
     }
     while let Some(joined) = tasks.join_next().await {
         joined.unwrap();
     }
-    let c = &counters;
-    let entered = c.entered.load(Ordering::SeqCst);
-    let exited = c.exited.load(Ordering::SeqCst);
-    let cancelled = c.cancelled.load(Ordering::SeqCst);
-    assert_eq!(entered, exited + cancelled, "every entered context ended");
-    assert_eq!(
-        c.values_made.load(Ordering::SeqCst),
-        c.values_dropped.load(Ordering::SeqCst),
-        "every bound value was dropped"
-    );
-    let ended_once = c
-        .ended
-        .iter()
-        .filter(|e| e.load(Ordering::SeqCst) == 1)
-        .count();
-    assert_eq!(ended_once, entered);
+    let (entered, exited, cancelled) = each_ended_once(&counters);
     eprintln!("entered {entered}, exited {exited}, cancelled {cancelled}");
     // The random deadlines cut blocks at every stage.
     assert!(
@@ -160,11 +179,7 @@ async fn nested(outer: Tracked, inner: Tracked, work_us: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_blocks_cut_by_random_deadlines_each_exit_async_exactly_once() {
-    const BLOCKS: usize = 10_000;
-    let counters = Arc::new(Counters {
-        ended: (0..2 * BLOCKS).map(|_| AtomicU8::new(0)).collect(),
-        ..Counters::default()
-    });
+    let counters = counters();
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     let mut tasks = tokio::task::JoinSet::new();
     for block in 0..BLOCKS {
@@ -174,18 +189,8 @@ async fn ten_thousand_blocks_cut_by_random_deadlines_each_exit_async_exactly_onc
             random(&mut seed),
             random(&mut seed),
         );
-        let counters = counters.clone();
+        let (outer, inner) = contexts(block, r1, r2, &counters);
         tasks.spawn(async move {
-            let outer = Tracked {
-                id: 2 * block,
-                delay_us: r1 % 3_000,
-                counters: counters.clone(),
-            };
-            let inner = Tracked {
-                id: 2 * block + 1,
-                delay_us: r2 % 3_000,
-                counters: counters.clone(),
-            };
             let deadline = Duration::from_micros(r4 % 12_000);
             // Half the blocks: the scope's own body holds both contexts; the other half:
             // an async fn the body awaits does, inside a second, outer deadline.
@@ -202,33 +207,17 @@ async fn ten_thousand_blocks_cut_by_random_deadlines_each_exit_async_exactly_onc
                 });
             }
         });
-        if tasks.len() >= 500 {
-            tasks.join_next().await.unwrap().unwrap();
-        }
+        bound_in_flight(&mut tasks).await;
     }
     while let Some(joined) = tasks.join_next().await {
         joined.unwrap();
     }
-    let c = &counters;
-    let entered = c.entered.load(Ordering::SeqCst);
-    let exited = c.exited.load(Ordering::SeqCst);
-    let exited_cut = c.exited_cut.load(Ordering::SeqCst);
-    let cancelled = c.cancelled.load(Ordering::SeqCst);
+    let (entered, exited, cancelled) = each_ended_once(&counters);
+    let exited_cut = counters.exited_cut.load(Ordering::SeqCst);
     eprintln!("entered {entered}, exited {exited} ({exited_cut} cut), cancelled {cancelled}");
     // A scope cuts the body, not the block: every entered context ran its async exit.
     assert_eq!(cancelled, 0, "no context fell back to its cancel hook");
     assert_eq!(entered, exited, "every entered context exited");
-    assert_eq!(
-        c.values_made.load(Ordering::SeqCst),
-        c.values_dropped.load(Ordering::SeqCst),
-        "every bound value was dropped"
-    );
-    let ended_once = c
-        .ended
-        .iter()
-        .filter(|e| e.load(Ordering::SeqCst) == 1)
-        .count();
-    assert_eq!(ended_once, entered);
     // The random deadlines cut blocks at every stage.
     assert!(
         exited_cut > 100 && exited - exited_cut > 100,
