@@ -141,7 +141,7 @@ impl Error for Elapsed {}
 /// ```
 #[derive(Default)]
 pub struct CancelScope {
-    shared: Arc<Cancel>,
+    shared: Arc<Flag>,
 }
 
 /// Cancels a [`CancelScope`]'s block. `Clone + Send + Sync + 'static`.
@@ -155,13 +155,43 @@ pub struct CancelScope {
 /// ```
 #[derive(Clone, Default)]
 pub struct CancelHandle {
-    shared: Arc<Cancel>,
+    shared: Arc<Flag>,
 }
 
+/// A flag set once, from anywhere, waking the block that waits for it: a cancelled
+/// [`CancelScope`], a `TaskGroup` whose task failed.
 #[derive(Default)]
-struct Cancel {
-    cancelled: AtomicBool,
+pub(crate) struct Flag {
+    set: AtomicBool,
     waker: Mutex<Option<Waker>>,
+}
+
+impl Flag {
+    /// Sets the flag and wakes the waiting block.
+    pub(crate) fn set(&self) {
+        self.set.store(true, Ordering::SeqCst);
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.set.load(Ordering::SeqCst)
+    }
+
+    /// Ready once set; otherwise registers the waker.
+    pub(crate) fn poll_set(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.is_set() {
+            return Poll::Ready(());
+        }
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        // A `set` between the check and the registration found no waker: look again.
+        if self.is_set() {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
 }
 
 impl CancelScope {
@@ -198,16 +228,7 @@ impl CancelHandle {
     /// scope.handle().cancel();
     /// ```
     pub fn cancel(&self) {
-        self.shared.cancelled.store(true, Ordering::SeqCst);
-        let waker = self
-            .shared
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        self.shared.set();
     }
 
     /// Whether [`cancel`](CancelHandle::cancel) was called.
@@ -216,7 +237,7 @@ impl CancelHandle {
     /// assert!(!async_with::CancelScope::new().handle().is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.shared.cancelled.load(Ordering::SeqCst)
+        self.shared.is_set()
     }
 }
 
@@ -264,23 +285,14 @@ impl Scope for CancelScope {
 /// Resolves once the scope's handle is cancelled.
 #[doc(hidden)]
 pub struct CancelCut {
-    shared: Arc<Cancel>,
+    shared: Arc<Flag>,
 }
 
 impl Future for CancelCut {
     type Output = CutReason;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
-        let shared = &self.shared;
-        if shared.cancelled.load(Ordering::SeqCst) {
-            return Poll::Ready(&Cancelled);
-        }
-        *shared.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-        // A `cancel` between the check and the registration found no waker: look again.
-        if shared.cancelled.load(Ordering::SeqCst) {
-            return Poll::Ready(&Cancelled);
-        }
-        Poll::Pending
+        self.shared.poll_set(cx).map(|()| &Cancelled as CutReason)
     }
 }
 

@@ -4,9 +4,8 @@ use crate::{AsyncContext, Outcome};
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use tokio::sync::{
     AcquireError, Mutex, MutexGuard, OwnedMutexGuard, OwnedSemaphorePermit, RwLock,
     RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
@@ -346,8 +345,7 @@ pub struct TaskGroup<E> {
 /// and every task's abort handle.
 #[derive(Default)]
 struct GroupShared {
-    failed: AtomicBool,
-    waker: StdMutex<Option<Waker>>,
+    failed: crate::scope::Flag,
     aborts: StdMutex<Vec<AbortHandle>>,
 }
 
@@ -358,13 +356,10 @@ fn lock<T>(mutex: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl GroupShared {
     /// A task failed: abort every task, wake the block so it cuts its body.
     fn fail(&self) {
-        self.failed.store(true, Ordering::SeqCst);
         for abort in lock(&self.aborts).iter() {
             abort.abort();
         }
-        if let Some(waker) = lock(&self.waker).take() {
-            waker.wake();
-        }
+        self.failed.set();
     }
 }
 
@@ -525,15 +520,10 @@ impl Future for GroupCut {
     type Output = crate::CutReason;
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
-        let shared = &self.shared;
-        if shared.failed.load(Ordering::SeqCst) {
-            return Poll::Ready(&TaskFailed);
-        }
-        *lock(&shared.waker) = Some(cx.waker().clone());
-        if shared.failed.load(Ordering::SeqCst) {
-            return Poll::Ready(&TaskFailed);
-        }
-        Poll::Pending
+        self.shared
+            .failed
+            .poll_set(cx)
+            .map(|()| &TaskFailed as crate::CutReason)
     }
 }
 
