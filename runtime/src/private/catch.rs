@@ -17,11 +17,12 @@
 //! When a block finds bit 0 set (an enclosing scope is cutting) or its own scope's cut
 //! resolved, it is cut: if its body holds a pending block, it polls the body once more
 //! with bit 0 set, so that block is cut first (innermost first, S18), and stays pending
-//! while any remains; otherwise it returns [`Interrupted::Cut`] without polling the body,
-//! which the expansion then drops before running exit (wrapped in [`shield`], so exits are
-//! never cut, S19). A block cut by an enclosing scope never completes after its exit: it
-//! stays pending ([`unwound`]) until that scope drops the body around it. Nothing here
-//! allocates, and a block without a scope pays one thread-local read per poll of its body.
+//! while any remains; otherwise it returns an [`Interrupted`] marker ([`CutByScope`] or
+//! [`OwnCut`]) without polling the body, which the expansion then drops before running
+//! exit (wrapped in [`shield`], so exits are never cut, S19). A block cut by an enclosing
+//! scope never completes after its exit: its shield disarms the guard and stays pending
+//! until that scope drops the body around it. Nothing here allocates but an own cut's
+//! marker; a block without a scope pays one thread-local read per poll of its body.
 
 use super::BlockState;
 use crate::Outcome;
@@ -223,9 +224,9 @@ fn poll_scoped(
 }
 
 /// The body's poll ended under a cut.
-pub const UNDER_CUT: u8 = 1;
+const UNDER_CUT: u8 = 1;
 /// An enclosing scope cut the body: once its exit succeeded, the block never completes.
-pub const CUT_BY_SCOPE: u8 = 2;
+const CUT_BY_SCOPE: u8 = 2;
 /// The exit of a block cut by an enclosing scope is done; the block waits to be dropped.
 const EXITED: u8 = 4;
 

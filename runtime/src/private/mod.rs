@@ -5,12 +5,12 @@
 //!
 //! | step | items |
 //! | --- | --- |
-//! | take the context, arm `cancel` after enter | [`guard()`], [`Guard`] |
+//! | take the context, with its cut; arm `cancel` after enter | [`guard()`], [`Unguarded::with_cut`], [`Guard`], [`BlockState`] |
 //! | the body's way out | [`AsyncWithBodyFlow`], [`Witness`] (ties `return` to the fn's type), [`Branch`] (`?`) |
 //! | is the context a scope? | [`ScopeOf`], [`ScopeCut`] / [`NoScopeCut`] (a [`Scope`](crate::Scope)'s cut, or [`NoCut`]) |
 //! | poll the body, catching a panic, carrying out cuts | [`catch()`], [`interrupted`] (the outcome), [`shield`] (exit), [`resume_panic`], [`unwound`] |
-//! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] and `Probe*` for a returned value, [`failed`] |
-//! | a suppressed failure's value | [`SuppressTo`] |
+//! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] with `Probe*` for a returned value and `Tail*` for the body's value, [`failed`] |
+//! | a suppressed failure's value | [`suppressed`], [`SuppressTo`]; [`Sieve`] for a literal `suppress::<E>()` |
 //! | leave the function | [`from_residual`] / [`FromResidual`] (a `?`), [`Fail`] / [`LeaveWithError`] / [`FromContextError`] (enter or exit errors) |
 //! | `#[async_context]` impls | [`IntoResult`], [`SameError`], [`spawn_exit`] |
 //!
