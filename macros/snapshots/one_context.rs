@@ -19,6 +19,7 @@ async fn expansion() {
             let mut __async_with_guard0 = ::async_with::__private::guard(
                 db.transaction(),
             );
+            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
             let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
                 &mut __async_with_guard0.context,
             ))
@@ -26,7 +27,7 @@ async fn expansion() {
             __async_with_guard0.with_cut(__async_with_cut0)
         };
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                &mut __async_with_guard0.context,
+                ::async_with::__private::context_of(&mut __async_with_guard0.context),
             )
             .await
         {
@@ -93,7 +94,9 @@ async fn expansion() {
         let __async_with_failed0 = __async_with_outcome0.is_err();
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
-                    &mut __async_with_guard0.context,
+                    ::async_with::__private::context_of(
+                        &mut __async_with_guard0.context,
+                    ),
                     __async_with_outcome0,
                 ),
                 &mut __async_with_guard0.state,

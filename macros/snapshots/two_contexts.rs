@@ -18,6 +18,7 @@ async fn expansion() {
         }
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
+            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
             let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
                 &mut __async_with_guard0.context,
             ))
@@ -25,7 +26,7 @@ async fn expansion() {
             __async_with_guard0.with_cut(__async_with_cut0)
         };
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                &mut __async_with_guard0.context,
+                ::async_with::__private::context_of(&mut __async_with_guard0.context),
             )
             .await
         {
@@ -55,11 +56,13 @@ async fn expansion() {
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
-                }); let __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(&
-                mut __async_with_guard1.context)).__async_with_cut(); __async_with_guard1
+                }); __async_with_guard1.cancel = ::async_with::AsyncContext::cancel; let
+                __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(& mut
+                __async_with_guard1.context)).__async_with_cut(); __async_with_guard1
                 .with_cut(__async_with_cut1) }; let __async_with_value1 = match
-                ::async_with::AsyncContext::enter(& mut __async_with_guard1.context).
-                await { ::core::result::Result::Ok(ok) => ok, failed => return
+                ::async_with::AsyncContext::enter(::async_with::__private::context_of(&
+                mut __async_with_guard1.context)). await { ::core::result::Result::Ok(ok)
+                => ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
@@ -89,8 +92,8 @@ async fn expansion() {
                 ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(), }; let
                 __async_with_failed1 = __async_with_outcome1.is_err(); let
                 __async_with_exited1 =
-                ::async_with::__private::shield(::async_with::AsyncContext::exit(& mut
-                __async_with_guard1.context, __async_with_outcome1), & mut
+                ::async_with::__private::shield(::async_with::AsyncContext::exit(::async_with::__private::context_of(&
+                mut __async_with_guard1.context), __async_with_outcome1), & mut
                 __async_with_guard1.state). await; __async_with_guard1.state.armed =
                 false; let __async_with_decision1 = match __async_with_exited1 {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
@@ -163,7 +166,9 @@ async fn expansion() {
         let __async_with_failed0 = __async_with_outcome0.is_err();
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
-                    &mut __async_with_guard0.context,
+                    ::async_with::__private::context_of(
+                        &mut __async_with_guard0.context,
+                    ),
                     __async_with_outcome0,
                 ),
                 &mut __async_with_guard0.state,

@@ -28,7 +28,7 @@
 //! ```
 
 use crate::model::{Body, Layer, binding, variant};
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::Expr;
 use syn::spanned::Spanned;
@@ -118,12 +118,11 @@ fn enter(layer: &Layer) -> TokenStream {
     let context = &layer.context;
     let (first, last) = span_range(context);
     let ctx_span = context.span();
+    let cancel = protocol("cancel", first, last);
     let guard_new = quote_spanned!(ctx_span=> ::async_with::__private::guard(#context));
-    let call = stretch(
-        quote!(::async_with::AsyncContext::enter(&mut #guard.context).await),
-        first,
-        last,
-    );
+    let enter = protocol_call("enter", guard, TokenStream::new(), first, last);
+    let call = stretch(quote!(.await), last, last);
+    let call = quote!(#enter #call);
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed) = (binding("ok"), binding("failed"));
     let cut = &names.cut;
@@ -136,6 +135,7 @@ fn enter(layer: &Layer) -> TokenStream {
         // In a block of its own: the unguarded context's slot ends here.
         let mut #guard = {
             let mut #guard = #guard_new;
+            #guard.cancel = #cancel;
             #take_cut
             #guard.with_cut(#cut)
         };
@@ -287,11 +287,7 @@ fn exit(layer: &Layer) -> TokenStream {
         &names.suppressed,
     );
     let (first, last) = span_range(&layer.context);
-    let call = stretch(
-        quote!(::async_with::AsyncContext::exit(&mut #guard.context, #outcome)),
-        first,
-        last,
-    );
+    let call = protocol_call("exit", guard, quote!(, #outcome), first, last);
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("interrupted"));
     let body_span = layer.body_span;
@@ -423,6 +419,40 @@ fn span_range(expr: &Expr) -> (Span, Span) {
     let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
     let last = tokens.last().map_or(first, |t| t.span());
     (first, last)
+}
+
+/// `AsyncContext::METHOD`, located over the context expression's whole range.
+///
+/// Every use of the protocol names it this way, and passes the context as
+/// [`context_of`]'s call: a value that is not a context is then reported once (rustc keeps
+/// one report per span and bound), over the user's expression, with nothing else to blame.
+fn protocol(method: &str, first: Span, last: Span) -> TokenStream {
+    let method = Ident::new(method, Span::call_site());
+    stretch(quote!(::async_with::AsyncContext::#method), first, last)
+}
+
+/// `AsyncContext::METHOD(context REST)` for the guarded context, located as [`protocol`].
+fn protocol_call(
+    method: &str,
+    guard: &Ident,
+    rest: TokenStream,
+    first: Span,
+    last: Span,
+) -> TokenStream {
+    let path = protocol(method, first, last);
+    let context = context_of(guard, first, last);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#context #rest));
+    args.set_span(last);
+    quote!(#path #args)
+}
+
+/// `&mut guard.context`, as a call whose path spans the context expression: rustc blames
+/// a failed bound on the innermost expression it can, and a call is located where its
+/// path is (its parentheses, of another hygiene, do not widen it).
+fn context_of(guard: &Ident, first: Span, last: Span) -> TokenStream {
+    let path = stretch(quote!(::async_with::__private::context_of), first, last);
+    let args = stretch(quote!((&mut #guard.context)), last, last);
+    quote!(#path #args)
 }
 
 /// Locates `tokens` so that every expression in them that spans them all — and every

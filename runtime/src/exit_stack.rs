@@ -117,7 +117,9 @@ where
     {
         Box::pin(async move {
             // Dropped before its exit finished, the context still gets its cancel hook.
-            let mut entry = guard(self.0).with_cut(());
+            let mut entry = guard(self.0);
+            entry.cancel = C::cancel;
+            let mut entry = entry.with_cut(());
             entry.state.armed = true;
             let result = entry.context.exit(outcome).await;
             entry.state.armed = false;

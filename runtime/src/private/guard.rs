@@ -1,7 +1,6 @@
 //! The guard that owns a block's context: `cancel` if the block's future is dropped
 //! between a successful enter and the end of exit (S12, S13).
 
-use crate::AsyncContext;
 #[cfg(feature = "tokio")]
 use std::future::Future;
 
@@ -18,8 +17,8 @@ pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
 /// of `context` disjoint from `armed` and `cut`.
 ///
 /// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
-/// taken in [`guard`]), so a value that is not a context is reported at [`guard`] rather
-/// than at every use of the guard's type (enter's `.await` still adds a second report).
+/// taken in [`guard`]), so a value that is not a context is not reported again at every
+/// use of the guard's type.
 pub struct Guard<C, S> {
     pub context: C,
     /// Everything about the block but its context: borrowed by the body's poll and by the
@@ -43,15 +42,19 @@ pub struct BlockState<S> {
 /// taken before enter, while nothing borrows the context).
 pub struct Unguarded<C> {
     pub context: C,
-    cancel: fn(&mut C),
+    /// Set by the expansion to the context's `cancel`.
+    pub cancel: fn(&mut C),
 }
 
-/// Takes ownership of the context: the one place that requires it to be one (D1).
+/// Takes ownership of the context. No bound here: the expansion then sets the cancel
+/// hook by naming `AsyncContext::cancel`, as it names `enter` and `exit`, over the
+/// context expression, so a value that is not a context is reported once, there (D1),
+/// with no note about this function.
 #[inline(always)]
-pub fn guard<C: AsyncContext>(context: C) -> Unguarded<C> {
+pub fn guard<C>(context: C) -> Unguarded<C> {
     Unguarded {
         context,
-        cancel: C::cancel,
+        cancel: |_| {},
     }
 }
 
@@ -70,6 +73,14 @@ impl<C> Unguarded<C> {
             cancel: self.cancel,
         }
     }
+}
+
+/// The guarded context (`context_of(&mut guard.context)`), for enter and exit. A call
+/// rather than the bare borrow: a value that is not a context is then blamed on the call,
+/// which the expansion locates over the user's context expression (one report, D1).
+#[inline(always)]
+pub fn context_of<C>(context: &mut C) -> &mut C {
+    context
 }
 
 impl<C, S> Drop for Guard<C, S> {
