@@ -216,9 +216,7 @@ async fn expansion() {
                                 }
                                     .leave();
                             }
-                            __async_with_Failures0::F1(failure) => {
-                                return ::async_with::__private::from_residual(failure);
-                            }
+                            __async_with_Failures0::F1(failure) => match failure? {}
                         }
                     }
                 }

@@ -220,9 +220,7 @@ async fn expansion() {
                     ::core::option::Option::Some(value) => value,
                     ::core::option::Option::None => {
                         match failure {
-                            __async_with_Failures0::F0(failure) => {
-                                return ::async_with::__private::from_residual(failure);
-                            }
+                            __async_with_Failures0::F0(failure) => match failure? {}
                             __async_with_Failures0::F1(failure) => {
                                 return ::async_with::__private::Fail {
                                     error: failure,

@@ -402,7 +402,7 @@ fn replay(layer: &Layer) -> TokenStream {
 /// context whose failures of type `E` are sure to be swallowed, so their replay can be
 /// typed as unreachable (`Sieve`). Found by syntax, because checking every block's
 /// failures against its context's type costs build time in every block.
-fn is_suppress(context: &Expr) -> bool {
+pub fn is_suppress(context: &Expr) -> bool {
     match context {
         Expr::Call(call) if call.args.is_empty() => matches!(
             &*call.func,

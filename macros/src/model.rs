@@ -69,8 +69,13 @@ pub struct Leaves {
 /// A way of leaving with a failure that is not a `return` value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Site {
-    /// A failing `?`: its residual, converted when it leaves the function.
+    /// A failing `?`: its residual, replayed with `?` where it leaves the function, so
+    /// that it converts — and a mistake is reported — exactly as the user's `?` would.
     Residual,
+    /// A failing `?` in the body of `suppress::<E>()`: its residual after the sieve,
+    /// which is an uninhabited `Suppressed` when the error is `E` (so the function need
+    /// not accept `E`); that cannot take a `?`, so it leaves through `from_residual`.
+    Sieved,
     /// A context's enter or exit error, as `Result<(), E>`.
     ContextError,
 }

@@ -79,8 +79,19 @@ impl Target for Function {
         // the function points there.
         let private = quote_spanned!(span=> ::async_with::__private);
         match site {
-            // Converted as `?` converts, only here, where the function's type is known.
-            Site::Residual => quote_spanned!(span=> return #private::from_residual(#payload)),
+            // The user's `?` again, on the residual it stopped at (`Result<Infallible, E>`
+            // or `Option<Infallible>`), only here, where the function's type is known.
+            Site::Residual => {
+                let payload: TokenStream = payload
+                    .into_iter()
+                    .map(|mut token| {
+                        token.set_span(token.span().located_at(span));
+                        token
+                    })
+                    .collect();
+                quote_spanned!(span=> match #payload? {})
+            }
+            Site::Sieved => quote_spanned!(span=> return #private::from_residual(#payload)),
             // `leave` for `Fail<Infallible>` is inherent and diverges: an infallible
             // context puts no demand on the function's return type.
             Site::ContextError => {
@@ -235,11 +246,18 @@ impl Rewriter<'_> {
             quote!(#failed.map(::core::mem::drop)),
             span,
         );
+        let sieved = crate::expand::is_suppress(context);
         let sites = self
             .sites
             .clone()
             .into_iter()
-            .map(|(site, at)| self.target.fail(site, quote!(#failure), at))
+            .map(|(site, at)| {
+                let site = match site {
+                    Site::Residual if sieved => Site::Sieved,
+                    site => site,
+                };
+                self.target.fail(site, quote!(#failure), at)
+            })
             .collect();
         let returns = self.exits.returns.then(|| {
             let probed = self.exits.probed_returns;

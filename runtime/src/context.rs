@@ -86,9 +86,9 @@ use crate::{Exit, Outcome};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not support the async context protocol",
     label = "not an async context",
-    note = "`async_with!` needs a value that implements `async_with::AsyncContext`: write its `enter`/`exit` in an impl block marked `#[async_context]`",
-    note = "a synchronous lock or guard (`std::sync::Mutex`, a `Drop`-only type) is not an async context: use an async one, such as `&tokio::sync::Mutex<T>`",
-    note = "a future that resolves to a context must be awaited first: `async_with!(connect().await as c => ..)`"
+    note = "`async_with!` needs a type whose impl block is marked `#[async_context]` (with an `async fn exit`, and `async fn enter` if it has one): if the type has such methods, mark their impl block",
+    note = "a future or a `Result` of a context: `.await` or `?` it first, as in `async_with!(connect().await? as c => ..)`",
+    note = "a lock or a guard: pass the async lock itself, not its guard; `&tokio::sync::Mutex<T>` or `Arc<tokio::sync::Mutex<T>>` (a `std::sync::Mutex` must not be held across `.await`), `async_with::read(&lock)`/`write(&lock)` for a `tokio::sync::RwLock`, `&tokio::sync::Semaphore`"
 )]
 // Auto-trait bounds on these futures follow the implementing type (they are not
 // written here), which is what keeps a block `Send` exactly when its parts are.

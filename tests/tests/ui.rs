@@ -6,5 +6,5 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("../ui-tests/pass/*.rs");
-    cases.compile_fail("../ui-tests/fail/*.rs");
+    cases.compile_fail("../ui-tests/fail/*/*.rs");
 }
