@@ -171,6 +171,7 @@ pub trait FromContextError<E> {
     fn from_context_error(error: E) -> Self;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
     #[inline(always)]
     fn from_context_error(error: E) -> Self {

@@ -18,7 +18,9 @@ pub trait SuppressTo<V> {
     fn suppressed(self) -> Option<V>;
 }
 
-/// The value a suppressed failure gives, typed by the body's value `V`.
+/// The value a suppressed failure gives, typed by the body's value `V`. (A function, not a
+/// method of `SuppressTo` called by path: `V` must be known from `result` before the bound
+/// is looked at, or a generic context's `Decision: SuppressTo<()>` would decide it.)
 #[inline(always)]
 pub fn suppressed<V, R, J, F, D: SuppressTo<V>>(
     _result: &Result<super::AsyncWithBodyFlow<V, R, J, F>, super::Interrupted>,
@@ -36,6 +38,7 @@ impl<V> SuppressTo<V> for () {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SuppressTo<()> for Exit {
     #[inline(always)]
     fn suppressed(self) -> Option<()> {
@@ -43,6 +46,7 @@ impl SuppressTo<()> for Exit {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T> SuppressTo<Option<T>> for Exit {
     #[inline(always)]
     fn suppressed(self) -> Option<Option<T>> {
