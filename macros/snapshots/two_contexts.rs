@@ -1,8 +1,8 @@
 async fn expansion() {
     {
+        use ::async_with::checks::LeaveWith as _;
         use ::async_with::__private::{
-            LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
-            SieveSuppressed as _,
+            NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _,
         };
         use ::async_with::__private::{
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
@@ -32,10 +32,12 @@ async fn expansion() {
         {
             ::core::result::Result::Ok(ok) => ok,
             failed => {
-                return ::async_with::__private::Fail {
-                    error: failed.map(::core::mem::drop),
-                }
-                    .leave();
+                return (::async_with::checks::CanReturnError::__async_with_leave)(
+                    ::async_with::checks::Fail {
+                        error: failed.map(::core::mem::drop),
+                    }
+                        .leave(),
+                );
             }
         };
         __async_with_guard0.state.armed = true;
@@ -101,7 +103,7 @@ async fn expansion() {
                 ::async_with::__private::resume_panic(interrupted) } return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))) } }; let __async_with_suppressed1 =
-                ::async_with::__private::suppressed(& __async_with_result1,
+                ::async_with::checks::suppressed(& __async_with_result1,
                 __async_with_decision1, __async_with_failed1); match __async_with_result1
                 { ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
@@ -181,13 +183,15 @@ async fn expansion() {
                 if let ::core::result::Result::Err(interrupted) = __async_with_result0 {
                     ::async_with::__private::resume_panic(interrupted)
                 }
-                return ::async_with::__private::Fail {
-                    error: failed.map(::core::mem::drop),
-                }
-                    .leave();
+                return (::async_with::checks::CanReturnError::__async_with_leave)(
+                    ::async_with::checks::Fail {
+                        error: failed.map(::core::mem::drop),
+                    }
+                        .leave(),
+                );
             }
         };
-        let __async_with_suppressed0 = ::async_with::__private::suppressed(
+        let __async_with_suppressed0 = ::async_with::checks::suppressed(
             &__async_with_result0,
             __async_with_decision0,
             __async_with_failed0,
@@ -222,10 +226,12 @@ async fn expansion() {
                         match failure {
                             __async_with_Failures0::F0(failure) => match failure? {}
                             __async_with_Failures0::F1(failure) => {
-                                return ::async_with::__private::Fail {
-                                    error: failure,
-                                }
-                                    .leave();
+                                return (::async_with::checks::CanReturnError::__async_with_leave)(
+                                    ::async_with::checks::Fail {
+                                        error: failure,
+                                    }
+                                        .leave(),
+                                );
                             }
                         }
                     }

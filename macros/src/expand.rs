@@ -48,10 +48,10 @@ pub fn layer(layer: &Layer) -> TokenStream {
     });
     // Trait imports reach every layer of the call from the outermost block.
     let leave_trait = layer.outermost.then(|| {
-        quote!(use #private::{
-                LeaveWithError as _, NoScopeCut as _, ScopeCut as _, SievePass as _,
-                SieveSuppressed as _,
-            };)
+        quote!(
+            use ::async_with::checks::LeaveWith as _;
+            use #private::{NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _};
+        )
     });
     let view_imports = view_imports(layer);
     let enter = enter(layer);
@@ -272,11 +272,11 @@ fn outcome(layer: &Layer) -> TokenStream {
 /// let exited = AsyncContext::exit(&mut guard.context, outcome).await;
 /// guard.state.armed = false;
 /// let decision = match exited { Ok(d) => d, failed => { if let Err(p) = result { resume_unwind(p) } LEAVE } };
-/// let suppressed = if failed { SuppressTo::suppressed(decision) } else { None };
+/// let suppressed = checks::suppressed(&result, decision, failed);
 /// ```
 ///
 /// An exit error during a panic does not replace the panic (S7). A suppressed failure
-/// gives `()`/`None`; the `SuppressTo` bound is where D10 is reported, at the body.
+/// gives `()`/`None`; the `SuppressesInto` bound is where D10 is reported, at the body.
 fn exit(layer: &Layer) -> TokenStream {
     let names = &layer.names;
     let (guard, result, outcome) = (&names.guard, &names.result, &names.outcome);
@@ -297,10 +297,10 @@ fn exit(layer: &Layer) -> TokenStream {
     );
     // The path at the call site, the argument at the body: "this block has type `u32`"
     // then points at the body's brace.
-    let private = quote!(::async_with::__private);
+    let checks = quote!(::async_with::checks);
     // Typed by the body's value (through `result`), so a decision that cannot replace it
-    // is reported with `SuppressTo`'s message, also in generic code.
-    let suppress = quote_spanned!(body_span=> #private::suppressed(&#result, #decision_at_body, #failed_outcome));
+    // is reported with `SuppressesInto`'s message, also in generic code.
+    let suppress = quote_spanned!(body_span=> #checks::suppressed(&#result, #decision_at_body, #failed_outcome));
     quote! {
         let #failed_outcome = #outcome.is_err();
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;

@@ -95,7 +95,12 @@ impl Target for Function {
             // `leave` for `Fail<Infallible>` is inherent and diverges: an infallible
             // context puts no demand on the function's return type.
             Site::ContextError => {
-                quote_spanned!(span=> return #private::Fail { error: #payload }.leave())
+                // The path in parentheses: located over the context expression (the
+                // layer stretches its leaves), it is where the failed bound is reported.
+                let checks = quote_spanned!(span=> ::async_with::checks);
+                quote_spanned!(span=> return (#checks::CanReturnError::__async_with_leave)(
+                    #checks::Fail { error: #payload }.leave()
+                ))
             }
         }
     }

@@ -196,7 +196,9 @@ mod sealed {
     message = "`exit` must return `()`, `Exit`, `Result<(), E>` or `Result<Exit, E>`, not `{Self}`",
     label = "not `()` or `async_with::Exit`"
 )]
-pub trait ExitDecision: sealed::Sealed + Copy + Default + crate::__private::SuppressTo<()> {
+pub trait ExitDecision:
+    sealed::Sealed + Copy + Default + crate::checks::SuppressesInto<()>
+{
     /// Whether this decision swallows a failure.
     fn suppresses(self) -> bool;
 }

@@ -124,61 +124,6 @@ impl<T> FromResidual<Option<Infallible>> for Option<T> {
     }
 }
 
-/// An enter or exit failure (`Err(e)` as a `Result<(), E>`) on its way out of the
-/// enclosing function. For `Infallible` the inherent `leave` wins and diverges, so
-/// infallible contexts impose no return type. (The expansion never binds an `E` by value,
-/// nor calls a function returning an uninhabited type: for `Infallible`, either makes
-/// rustc warn about unreachable code in the user's function.)
-pub struct Fail<E> {
-    pub error: Result<(), E>,
-}
-
-impl Fail<Infallible> {
-    /// Generic over `R` with no bound, rather than returning `!`: `return <diverging>`
-    /// would be reported as unreachable code.
-    #[inline(always)]
-    pub fn leave<R>(self) -> R {
-        match self.error {
-            Ok(()) => unreachable!("async_with: only failures leave"),
-            Err(never) => match never {},
-        }
-    }
-}
-
-pub trait LeaveWithError<E> {
-    fn leave<R: FromContextError<E>>(self) -> R;
-}
-
-impl<E> LeaveWithError<E> for Fail<E> {
-    #[inline(always)]
-    fn leave<R: FromContextError<E>>(self) -> R {
-        match self.error {
-            Ok(()) => unreachable!("async_with: only failures leave"),
-            Err(error) => R::from_context_error(error),
-        }
-    }
-}
-
-/// How an enter or exit error leaves the enclosing function: as `?` would (S2, S9). A
-/// scope's cut is an exit error too (a `timeout`'s `Elapsed`).
-#[diagnostic::on_unimplemented(
-    message = "this context can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
-    label = "this context can fail with `{E}` (from its enter or exit, or a scope's cut), but the enclosing function returns `{Self}`",
-    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)",
-    note = "to move on after the failure instead, put `suppress::<{E}>()` before this context in the same `async_with!` (the block then gives `()`)"
-)]
-pub trait FromContextError<E> {
-    fn from_context_error(error: E) -> Self;
-}
-
-#[diagnostic::do_not_recommend]
-impl<T, E, F: From<E>> FromContextError<E> for Result<T, F> {
-    #[inline(always)]
-    fn from_context_error(error: E) -> Self {
-        Err(From::from(error))
-    }
-}
-
 /// Leaves the enclosing function with a `?` residual, converted as `?` converts.
 #[inline(always)]
 pub fn from_residual<R: FromResidual<Res>, Res>(residual: Res) -> R {

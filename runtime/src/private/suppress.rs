@@ -1,58 +1,6 @@
 //! Which block types a context that can suppress may wrap (S8, D10).
 
-use crate::{Exit, ExitDecision};
 use std::error::Error;
-
-/// Whether a decision `Self` can replace a block of type `V` by a suppressed failure's
-/// value (S8). `()` never suppresses, so takes any `V`; `Exit` takes `()` and `Option<_>`.
-/// Every decision takes `()` (a supertrait of `ExitDecision`), so `()` blocks work in
-/// generic code too.
-#[diagnostic::on_unimplemented(
-    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
-    label = "this block has type `{V}`",
-    note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
-    note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)",
-    note = "in generic code over `C: AsyncContext`, a block that gives a value needs the bound `C: AsyncContext<Decision = ()>` (a context that never suppresses)"
-)]
-pub trait SuppressTo<V> {
-    fn suppressed(self) -> Option<V>;
-}
-
-/// The value a suppressed failure gives, typed by the body's value `V`. (A function, not a
-/// method of `SuppressTo` called by path: `V` must be known from `result` before the bound
-/// is looked at, or a generic context's `Decision: SuppressTo<()>` would decide it.)
-#[inline(always)]
-pub fn suppressed<V, R, J, F, D: SuppressTo<V>>(
-    _result: &Result<super::AsyncWithBodyFlow<V, R, J, F>, super::Interrupted>,
-    decision: D,
-    failed: bool,
-) -> Option<V> {
-    if failed { decision.suppressed() } else { None }
-}
-
-#[diagnostic::do_not_recommend]
-impl<V> SuppressTo<V> for () {
-    #[inline(always)]
-    fn suppressed(self) -> Option<V> {
-        None
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl SuppressTo<()> for Exit {
-    #[inline(always)]
-    fn suppressed(self) -> Option<()> {
-        self.suppresses().then_some(())
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl<T> SuppressTo<Option<T>> for Exit {
-    #[inline(always)]
-    fn suppressed(self) -> Option<Option<T>> {
-        self.suppresses().then_some(None)
-    }
-}
 
 // ---- A failure the layer's own `suppress::<E>()` always swallows never leaves, so it
 // puts no demand on the enclosing function's return type (autoref specialization on the

@@ -1,0 +1,185 @@
+//! The checks an `async_with!` block makes of its surroundings, by the names compile
+//! errors give them.
+//!
+//! You never implement or call these traits: `async_with!` does. They are public so that
+//! an error that names one (in its `help: the trait … is not implemented` line) names
+//! something you can look up here, with what it means and how to fix it.
+
+use crate::Exit;
+use std::convert::Infallible;
+use std::marker::PhantomData;
+
+/// `Self` (the enclosing function's return type) can return the error `E` of a context
+/// in the block — from its enter, its exit, or a scope's cut — as `?` would: it is a
+/// `Result<_, F>` with `F: From<E>`.
+///
+/// A context whose error type is [`Infallible`] puts no demand on the function. To fix the
+/// error, return a `Result` whose error converts from `E`, or put `suppress::<E>()` before
+/// the context in the same `async_with!` to move on after the failure.
+///
+/// ```compile_fail,E0277
+/// use async_with::{async_with, timeout};
+/// use std::time::Duration;
+///
+/// async fn poll_sensor() {
+///     // `timeout` fails with `Elapsed`, and `poll_sensor` returns `()`.
+///     async_with!(timeout(Duration::from_secs(1)) => {});
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this context can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
+    label = "this context can fail with `{E}` (from its enter or exit, or a scope's cut), but the enclosing function returns `{Self}`",
+    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)",
+    note = "to move on after the failure instead, put `suppress::<{E}>()` before this context in the same `async_with!` (the block then gives `()`)"
+)]
+pub trait CanReturnError<E, Kind = Fallible> {
+    #[doc(hidden)]
+    fn __async_with_leave(leave: Leave<E, Kind>) -> Self;
+}
+
+/// The kind of a context error that can happen (see [`CanReturnError`]).
+#[doc(hidden)]
+pub enum Fallible {}
+
+/// The kind of an [`Infallible`] context error, which never leaves.
+#[doc(hidden)]
+pub enum NeverFails {}
+
+/// An enter or exit failure (`Err(e)` as a `Result<(), E>`) on its way out of the function.
+#[doc(hidden)]
+pub struct Leave<E, Kind>(Result<(), E>, PhantomData<Kind>);
+
+/// The expansion's failed enter or exit. Its `leave` picks the kind: the inherent one, for
+/// `Infallible`, wins over [`LeaveWith`]'s. (Neither binds an `E` by value nor returns an
+/// uninhabited type: for `Infallible`, either makes rustc warn about unreachable code in
+/// the user's function.)
+#[doc(hidden)]
+pub struct Fail<E> {
+    pub error: Result<(), E>,
+}
+
+impl Fail<Infallible> {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn leave(self) -> Leave<Infallible, NeverFails> {
+        Leave(self.error, PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait LeaveWith<E> {
+    fn leave(self) -> Leave<E, Fallible>;
+}
+
+impl<E> LeaveWith<E> for Fail<E> {
+    #[inline(always)]
+    fn leave(self) -> Leave<E, Fallible> {
+        Leave(self.error, PhantomData)
+    }
+}
+
+// Called by path (`CanReturnError::__async_with_leave(fail.leave())`): the failed bound is
+// then the trait's own, reported with its message and no note about where it came from.
+// The impls are not listed in that error (`do_not_recommend`).
+
+#[diagnostic::do_not_recommend]
+impl<R> CanReturnError<Infallible, NeverFails> for R {
+    #[inline(always)]
+    fn __async_with_leave(leave: Leave<Infallible, NeverFails>) -> R {
+        match leave.0 {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(never) => match never {},
+        }
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, E, F: From<E>> CanReturnError<E> for Result<T, F> {
+    #[inline(always)]
+    fn __async_with_leave(leave: Leave<E, Fallible>) -> Self {
+        match leave.0 {
+            Ok(()) => unreachable!("async_with: only failures leave"),
+            Err(error) => Err(F::from(error)),
+        }
+    }
+}
+
+/// A context's exit decision (`Self`: `()` or [`Exit`]) can stand for a block of type
+/// `V` when it suppresses a failure: the block then gives `()` or `None`, so `V` must be
+/// `()` or an `Option`.
+///
+/// `()` never suppresses, so it stands for any `V`. To fix the error, end the block with
+/// `;`, wrap its value in `Some(..)`, or use a context whose exit cannot suppress. In a
+/// generic function over `C: AsyncContext`, a block with a value needs
+/// `C: AsyncContext<Decision = ()>`.
+///
+/// ```compile_fail,E0277
+/// use async_with::{async_context, async_with, Exit, Outcome};
+///
+/// struct IgnoreErrors;
+/// #[async_context]
+/// impl IgnoreErrors {
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> Exit { Exit::Suppress }
+/// }
+///
+/// async fn run() -> u32 {
+///     // If exit suppresses a failure, there is no `u32` to give.
+///     async_with!(IgnoreErrors => { 42 })
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
+    label = "this block has type `{V}`",
+    note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
+    note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)",
+    note = "in generic code over `C: AsyncContext`, a block that gives a value needs the bound `C: AsyncContext<Decision = ()>` (a context that never suppresses)"
+)]
+pub trait SuppressesInto<V> {
+    #[doc(hidden)]
+    fn __async_with_suppressed(self) -> Option<V>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<V> SuppressesInto<V> for () {
+    #[inline(always)]
+    fn __async_with_suppressed(self) -> Option<V> {
+        None
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl SuppressesInto<()> for Exit {
+    #[inline(always)]
+    fn __async_with_suppressed(self) -> Option<()> {
+        crate::ExitDecision::suppresses(self).then_some(())
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T> SuppressesInto<Option<T>> for Exit {
+    #[inline(always)]
+    fn __async_with_suppressed(self) -> Option<Option<T>> {
+        crate::ExitDecision::suppresses(self).then_some(None)
+    }
+}
+
+/// The value a suppressed failure gives, typed by the body's value `V`. (A function, not
+/// a method of [`SuppressesInto`] called by path: `V` must be known from `result` before
+/// the bound is looked at, or a generic context's `Decision: SuppressesInto<()>` would
+/// decide it.)
+#[doc(hidden)]
+#[inline(always)]
+pub fn suppressed<V, R, J, F, D: SuppressesInto<V>>(
+    _result: &Result<
+        crate::__private::AsyncWithBodyFlow<V, R, J, F>,
+        crate::__private::Interrupted,
+    >,
+    decision: D,
+    failed: bool,
+) -> Option<V> {
+    if failed {
+        decision.__async_with_suppressed()
+    } else {
+        None
+    }
+}
