@@ -4,9 +4,10 @@ async fn expansion() {
         use ::async_with::__private::{
             NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _,
         };
+        use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
         use ::async_with::__private::{
-            TailOther as _, TailResult as _, ViewBoxed as _, ViewDebug as _,
-            ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
+            ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
+            ViewOpaque as _, ViewStatic as _,
         };
         enum __async_with_Failures0<F0, F1> {
             F0(F0),
@@ -121,7 +122,7 @@ async fn expansion() {
             ::core::result::Result::Ok(
                 ::async_with::__private::AsyncWithBodyFlow::Value(value),
             ) => {
-                match (&::async_with::__private::Probe(value)).__async_with_tail() {
+                match (&::async_with::checks::Tail(value)).__async_with_tail() {
                     ::core::option::Option::Some(error) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(error))

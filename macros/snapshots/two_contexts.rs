@@ -48,11 +48,11 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, __async_with_Failures0 < _, _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value({ use
-                ::async_with::__private:: { ProbeOther as _, ProbeResult as _, TailOther
-                as _, TailResult as _, ViewBoxed as _, ViewDebug as _, ViewDebugDisplay
-                as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _, }; let mut
-                __async_with_guard1 = { let mut __async_with_guard1 =
-                ::async_with::__private::guard(match
+                ::async_with::checks:: { TailValue as _, TypeKnownAtTail as _ }; use
+                ::async_with::__private:: { ProbeOther as _, ProbeResult as _, ViewBoxed
+                as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque
+                as _, ViewStatic as _, }; let mut __async_with_guard1 = { let mut
+                __async_with_guard1 = ::async_with::__private::guard(match
                 ::async_with::__private::Branch::branch(open(x)) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
@@ -86,7 +86,7 @@ async fn expansion() {
                 ::async_with::__private::View(error)).__async_with_view()),
                 ::core::option::Option::None => ::async_with::Outcome::ok(), } }
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
-                => match (& ::async_with::__private::Probe(value)).__async_with_tail() {
+                => match (& ::async_with::checks::Tail(value)).__async_with_tail() {
                 ::core::option::Option::Some(error) =>
                 ::async_with::__private::failed((&& && &&
                 ::async_with::__private::View(error)).__async_with_view()),

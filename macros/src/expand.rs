@@ -90,9 +90,14 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
     let tail = layer.probe_tail.is_some();
     (probed || tail || !layer.leaves.sites.is_empty()).then(|| {
         let returns = probed.then(|| quote!(ProbeOther as _, ProbeResult as _,));
-        let tails = tail.then(|| quote!(TailOther as _, TailResult as _,));
-        let probes = quote!(#returns #tails);
+        let tails = tail.then(|| {
+            quote!(
+                use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
+            )
+        });
+        let probes = quote!(#returns);
         quote! {
+            #tails
             use ::async_with::__private::{
                 #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
                 ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
@@ -236,7 +241,7 @@ fn outcome(layer: &Layer) -> TokenStream {
         let view = view(quote!(#error));
         let value = binding("value");
         let probe =
-            quote_spanned!(span=> (&::async_with::__private::Probe(#value)).__async_with_tail());
+            quote_spanned!(span=> (&::async_with::checks::Tail(#value)).__async_with_tail());
         quote! {
             ::core::result::Result::Ok(#flow::Value(#value)) => match #probe {
                 ::core::option::Option::Some(#error) => #view,

@@ -183,3 +183,76 @@ pub fn suppressed<V, R, J, F, D: SuppressesInto<V>>(
         None
     }
 }
+
+/// The value a block's body ends with, as `exit` must see it: an `Err(_)` there is a
+/// failure (the context sees it; a transaction rolls back), anything else is a value.
+///
+/// So the value's type must be known where the body ends. A tail whose type is only
+/// decided by later code (`.collect()`, `.parse()`, `Default::default()`, an `into()`) is
+/// reported as "the trait `TypeKnownAtTail` is not implemented for `Tail<'_, T>`": name the
+/// type at the tail, e.g. `.collect::<Vec<_>>()`, `.parse::<u32>()`, or `let v: T = ..; v`.
+///
+/// ```compile_fail,E0277
+/// use async_with::{async_context, async_with, Outcome};
+///
+/// struct Span;
+/// #[async_context]
+/// impl Span {
+///     async fn exit(&mut self, _outcome: Outcome<'_>) {}
+/// }
+///
+/// async fn run() {
+///     let lengths = async_with!(Span => { "a bb".split(' ').map(str::len).collect() });
+///     let _: Vec<usize> = lengths;
+/// }
+/// ```
+pub struct Tail<'a, T>(#[doc(hidden)] pub &'a T);
+
+/// The type of a block's value is known where its body ends (see [`Tail`]).
+#[diagnostic::on_unimplemented(
+    message = "the type of this `async_with!` body's value must be known where the body ends",
+    label = "exit needs to know here whether this value is an `Err` (a failure); its type is only known from later code",
+    note = "name the type at the end of the body, e.g. `.collect::<Vec<_>>()`, `.parse::<u32>()`, or `let v: T = ...; v`"
+)]
+pub trait TypeKnownAtTail<'a> {
+    #[doc(hidden)]
+    type Err;
+    #[doc(hidden)]
+    fn __async_with_tail(&self) -> Option<&'a Self::Err>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<'a, T, E> TypeKnownAtTail<'a> for Tail<'a, Result<T, E>> {
+    type Err = E;
+    #[inline(always)]
+    fn __async_with_tail(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+
+/// A second impl at the `Result` level, so that a body's value whose type is not known
+/// yet is ambiguous instead of being taken for a `Result`. Never constructed.
+#[doc(hidden)]
+pub enum TheBlockValueTypeMustBeKnownHere {}
+
+#[diagnostic::do_not_recommend]
+impl<'a> TypeKnownAtTail<'a> for Tail<'a, TheBlockValueTypeMustBeKnownHere> {
+    type Err = crate::__private::NoneReturned;
+    fn __async_with_tail(&self) -> Option<&'a crate::__private::NoneReturned> {
+        match *self.0 {}
+    }
+}
+
+/// Any other value: not a failure (autoref specialization: one reference more than
+/// [`TypeKnownAtTail`]'s receiver).
+#[doc(hidden)]
+pub trait TailValue<'a> {
+    fn __async_with_tail(&self) -> Option<&'a crate::__private::NoneReturned>;
+}
+
+impl<'a, T> TailValue<'a> for &Tail<'a, T> {
+    #[inline(always)]
+    fn __async_with_tail(&self) -> Option<&'a crate::__private::NoneReturned> {
+        None
+    }
+}

@@ -120,51 +120,6 @@ impl<'a, T> ProbeOther<'a> for &Probe<'a, T> {
     }
 }
 
-// ---- Is the body's value a failure? `Err(_)` is (S6); `None` and anything else are values.
-
-#[diagnostic::on_unimplemented(
-    message = "the type of this `async_with!` body's value must be known where the body ends",
-    label = "exit needs to know here whether this value is an `Err` (a failure); its type is only known from later code",
-    note = "name the type at the end of the body, e.g. `.collect::<Vec<_>>()`, `.parse::<u32>()`, or `let v: T = ...; v`"
-)]
-pub trait TailResult<'a> {
-    type Err;
-    fn __async_with_tail(&self) -> Option<&'a Self::Err>;
-}
-
-#[diagnostic::do_not_recommend]
-impl<'a, T, E> TailResult<'a> for Probe<'a, Result<T, E>> {
-    type Err = E;
-    #[inline(always)]
-    fn __async_with_tail(&self) -> Option<&'a E> {
-        self.0.as_ref().err()
-    }
-}
-
-/// A second impl at the `Result` level, so that a body's value whose type is not known
-/// yet is ambiguous ("type annotations needed" at the tail) instead of being taken for a
-/// `Result`. Never constructed.
-pub enum TheBlockValueTypeMustBeKnownHere {}
-
-#[diagnostic::do_not_recommend]
-impl<'a> TailResult<'a> for Probe<'a, TheBlockValueTypeMustBeKnownHere> {
-    type Err = NoneReturned;
-    fn __async_with_tail(&self) -> Option<&'a NoneReturned> {
-        match *self.0 {}
-    }
-}
-
-pub trait TailOther<'a> {
-    fn __async_with_tail(&self) -> Option<&'a NoneReturned>;
-}
-
-impl<'a, T> TailOther<'a> for &Probe<'a, T> {
-    #[inline(always)]
-    fn __async_with_tail(&self) -> Option<&'a NoneReturned> {
-        None
-    }
-}
-
 // ---- How much of a failure can be seen. Receiver: `&&&&&&View(e)`; the impl on the
 // most references wins. (An `Error` type that is not `'static` would pick the `Static`
 // level anyway — method lookup does not see lifetimes — so there is no level for it.)
