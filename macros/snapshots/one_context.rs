@@ -53,8 +53,8 @@ async fn expansion() {
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
                 }; if done() { return
-                ::async_with::__private::AsyncWithBodyFlow::ReturnOk(__async_with_witness
-                .ret(Ok(0))); } #[allow(unreachable_code)] let flow :
+                ::async_with::__private::AsyncWithBodyFlow::ReturnOk((__async_with_witness
+                .ret) (Ok(0))); } #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, __async_with_Failures0 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }

@@ -70,8 +70,8 @@ async fn expansion() {
                 __async_with_result1 = { let body = ::core::pin::pin!(async { let
                 __async_with_keep1 = __async_with_value1; let y = __async_with_keep1; if
                 y.is_empty() { return
-                ::async_with::__private::AsyncWithBodyFlow::Return(__async_with_witness
-                .ret(Err(Empty))); } #[allow(unreachable_code)] let flow :
+                ::async_with::__private::AsyncWithBodyFlow::Return((__async_with_witness
+                .ret) (Err(Empty))); } #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });

@@ -389,8 +389,10 @@ impl Rewriter<'_> {
     }
 
     fn user_ret(&mut self, value: TokenStream, probed: bool, span: Span) -> Expr {
-        let witness = &self.names.witness;
-        let tokens = self.ret(quote_spanned!(span=> #witness.ret(#value)), probed, span);
+        // At the `return`: a value of the wrong type is an argument of this call.
+        let mut witness = self.names.witness.clone();
+        witness.set_span(witness.span().located_at(span));
+        let tokens = self.ret(quote_spanned!(span=> (#witness.ret)(#value)), probed, span);
         syn::parse_quote!(#tokens)
     }
 }

@@ -3,7 +3,6 @@
 //! or exit errors leaving as `?` would (or not at all, for `Infallible`).
 
 use std::convert::Infallible;
-use std::marker::PhantomData;
 use std::ops::ControlFlow;
 
 /// How the body left: with its value; by `return` (`Return` when the value may be a
@@ -23,23 +22,28 @@ pub enum AsyncWithBodyFlow<V, R, J, F> {
 
 /// Ties `R` to the enclosing function's return type before the body is checked, so
 /// `return e` coerces as a plain `return` would (`&String` into `&str`, ..).
-pub struct Witness<R>(PhantomData<fn() -> R>);
+#[derive(Clone, Copy)]
+pub struct Witness<R> {
+    /// The identity on `R`, called as `(witness.ret)(value)` by a `return` in the body: a
+    /// value of the wrong type is then reported as rustc reports a call's argument, with
+    /// no method or definition of this crate to point at (a fn pointer has none).
+    pub ret: fn(R) -> R,
+}
+
+fn identity<R>(value: R) -> R {
+    value
+}
 
 /// A witness of the enclosing function's return type, still to be inferred.
 #[inline(always)]
 pub const fn witness<R>() -> Witness<R> {
-    Witness(PhantomData)
+    Witness { ret: identity }
 }
 
 impl<R> Witness<R> {
     /// Never called: only its type matters.
     pub fn never(&self) -> R {
         unreachable!("async_with: return-type witness is never evaluated")
-    }
-
-    #[inline(always)]
-    pub fn ret(&self, value: R) -> R {
-        value
     }
 }
 
