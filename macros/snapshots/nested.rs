@@ -40,8 +40,10 @@ async fn expansion() {
         __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
-                async { let __async_with_keep0 = __async_with_value0;
-                #[allow(unreachable_code)] let flow :
+                async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
+                _, ::core::convert::Infallible, ::core::convert::Infallible,
+                __async_with_Failures0 < _, _ > > ::typed(); } let __async_with_keep0 =
+                __async_with_value0; #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _,
                 ::core::convert::Infallible, ::core::convert::Infallible,
                 __async_with_Failures0 < _, _ > > =
@@ -60,9 +62,11 @@ async fn expansion() {
                 => ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
-                __async_with_result1 = { let body = ::core::pin::pin!(async { let
-                __async_with_keep1 = __async_with_value1; let i = __async_with_keep1; if
-                item.skip() { return
+                __async_with_result1 = { let body = ::core::pin::pin!(async { if false {
+                return ::async_with::__private::AsyncWithBodyFlow:: < _,
+                ::core::convert::Infallible, usize, __async_with_Failures1 < _ > >
+                ::typed(); } let __async_with_keep1 = __async_with_value1; let i =
+                __async_with_keep1; if item.skip() { return
                 ::async_with::__private::AsyncWithBodyFlow::Jump(0usize); } i.push(match
                 ::async_with::__private::Branch::branch(item.parse()) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>

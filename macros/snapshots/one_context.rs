@@ -45,7 +45,9 @@ async fn expansion() {
         __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
-                async { let __async_with_keep0 = __async_with_value0; let tx =
+                async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
+                _, _, ::core::convert::Infallible, __async_with_Failures0 < _ > >
+                ::typed(); } let __async_with_keep0 = __async_with_value0; let tx =
                 __async_with_keep0; match ::async_with::__private::Branch::branch(tx
                 .execute("UPDATE"). await) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>

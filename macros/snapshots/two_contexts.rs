@@ -43,7 +43,9 @@ async fn expansion() {
         __async_with_guard0.state.armed = true;
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
-                async { let __async_with_keep0 = __async_with_value0; let x =
+                async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
+                _, _, ::core::convert::Infallible, __async_with_Failures0 < _, _ > >
+                ::typed(); } let __async_with_keep0 = __async_with_value0; let x =
                 __async_with_keep0; #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, __async_with_Failures0 < _, _ > > =
@@ -67,9 +69,11 @@ async fn expansion() {
                 => ok, failed => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
-                __async_with_result1 = { let body = ::core::pin::pin!(async { let
-                __async_with_keep1 = __async_with_value1; let y = __async_with_keep1; if
-                y.is_empty() { return
+                __async_with_result1 = { let body = ::core::pin::pin!(async { if false {
+                return ::async_with::__private::AsyncWithBodyFlow:: < _, _,
+                ::core::convert::Infallible, ::core::convert::Infallible > ::typed(); }
+                let __async_with_keep1 = __async_with_value1; let y = __async_with_keep1;
+                if y.is_empty() { return
                 ::async_with::__private::AsyncWithBodyFlow::Return((__async_with_witness
                 .ret) (Err(Empty))); } #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,

@@ -196,6 +196,11 @@ fn body(layer: &Layer) -> TokenStream {
     quote! {
         let #result = {
             let #body = ::core::pin::pin!(async {
+                // The future's output type, before any user statement: a `return` hidden
+                // in a macro call is reported at that `return`.
+                if false {
+                    return ::async_with::__private::AsyncWithBodyFlow::<_, #r_type, #j_type, #f_type>::typed();
+                }
                 let #keep = #value;
                 #bind
                 #stmts

@@ -256,3 +256,65 @@ impl<'a, T> TailValue<'a> for &Tail<'a, T> {
         None
     }
 }
+
+/// How an `async_with!` body left: the type of the body's future's output.
+///
+/// A "mismatched types" error that expects this type where your code gives something else
+/// means a `return` (or a `?`) inside a macro call that `async_with!` cannot look into —
+/// your own `macro_rules!` macro, for instance. It would leave the body without running
+/// exit first, so it is refused: move the `return` or `?` out of the macro call, or have
+/// the macro give a value that you `return` or `?` in the body itself.
+///
+/// (`async_with!` sees into std's macros, tokio's `select!`/`join!`/`try_join!`,
+/// anyhow's and eyre's `bail!`/`ensure!`, and tracing's and log's event macros.)
+///
+/// ```compile_fail,E0308
+/// use async_with::{async_context, async_with, Outcome};
+///
+/// struct Lock;
+/// #[async_context]
+/// impl Lock {
+///     async fn exit(&mut self, _outcome: Outcome<'_>) {}
+/// }
+///
+/// macro_rules! give_up {
+///     ($e:expr) => { return Err($e) };
+/// }
+///
+/// async fn run(fail: bool) -> Result<u8, String> {
+///     async_with!(Lock => {
+///         if fail {
+///             give_up!("no".to_string()); // a `return` async_with! cannot see
+///         }
+///     });
+///     Ok(1)
+/// }
+/// ```
+pub enum BodyExit<V, R, J, F> {
+    /// The body's value.
+    #[doc(hidden)]
+    Value(V),
+    /// A `return` whose value may be a failure.
+    #[doc(hidden)]
+    Return(R),
+    /// A `return` whose value is syntactically not a failure (`Ok(..)`, `Some(..)`, `()`).
+    #[doc(hidden)]
+    ReturnOk(R),
+    /// A `break` or `continue` to a loop outside the block.
+    #[doc(hidden)]
+    Jump(J),
+    /// A failing `?` or a nested context's error, as it was.
+    #[doc(hidden)]
+    Fail(F),
+}
+
+impl<V, R, J, F> BodyExit<V, R, J, F> {
+    /// Never called: only its type matters. A body starts with
+    /// `if false { return BodyExit::typed(); }`, so that its future's output type is set
+    /// before any of its statements: a `return` the expansion did not rewrite is then
+    /// reported there, once.
+    #[doc(hidden)]
+    pub fn typed() -> Self {
+        unreachable!("async_with: the body's type witness is never evaluated")
+    }
+}

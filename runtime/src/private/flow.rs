@@ -5,20 +5,8 @@
 use std::convert::Infallible;
 use std::ops::ControlFlow;
 
-/// How the body left: with its value; by `return` (`Return` when the value may be a
-/// failure, `ReturnOk` when it is syntactically not one: `return Ok(..)`, `Some(..)`,
-/// `()`); by a failing `?` or a nested context's error (`Fail`, carrying the error as it
-/// was, converted only when it leaves the function); or by jumping to an outer loop.
-///
-/// Seeing this type in an error means a `?`, `return`, `break` or `continue` sits inside
-/// a macro call that `async_with!` cannot look into: move it out of the macro call.
-pub enum AsyncWithBodyFlow<V, R, J, F> {
-    Value(V),
-    Return(R),
-    ReturnOk(R),
-    Jump(J),
-    Fail(F),
-}
+/// How the body left (defined, documented, in [`checks`](crate::checks), where errors name it).
+pub use crate::checks::BodyExit as AsyncWithBodyFlow;
 
 /// Ties `R` to the enclosing function's return type before the body is checked, so
 /// `return e` coerces as a plain `return` would (`&String` into `&str`, ..).
