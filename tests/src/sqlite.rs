@@ -1,79 +1,95 @@
-//! A SQLite transaction as an async context: enter begins, exit commits when the block
-//! completed and rolls back when it failed or panicked; a cancelled block rolls back too.
+//! The sqlx recipe: a SQLite transaction as an async context. Enter begins it; exit
+//! commits when the block completed and rolls back when it failed, panicked or was cut by
+//! a scope; a cancelled block (its future dropped) rolls back too.
+//!
+//! `sqlx::Transaction`'s `commit` and `rollback` take it by value, and exit has only
+//! `&mut self`: the context holds it in an `Option` and exit `take()`s it.
 
 use async_with::{Outcome, async_context};
-use std::task::{Context, Waker};
-use tokio_rusqlite::{Connection, params};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Sqlite, SqlitePool};
 
 /// The errors of the database and of the transaction context.
-pub type DbError = tokio_rusqlite::Error;
+pub type DbError = sqlx::Error;
 
-/// A transaction on `conn`, used as `async_with!(Transaction::new(&conn) as tx => { .. })`.
-pub struct Transaction<'c> {
-    conn: &'c Connection,
+/// An open sqlx transaction on a SQLite pool: what the block binds.
+pub type Tx = sqlx::Transaction<'static, Sqlite>;
+
+/// A transaction on `pool`, used as `async_with!(Transaction::new(&pool) as tx => { .. })`;
+/// `tx` is the `sqlx::Transaction`, so queries run with `.execute(&mut **tx)`.
+pub struct Transaction<'p> {
+    pool: &'p SqlitePool,
+    tx: Option<Tx>,
 }
 
-impl<'c> Transaction<'c> {
-    pub fn new(conn: &'c Connection) -> Self {
-        Transaction { conn }
-    }
-
-    /// Runs one statement in the transaction; returns the number of changed rows.
-    pub async fn execute(&self, sql: &str, value: i64) -> Result<usize, DbError> {
-        let sql = sql.to_string();
-        self.conn
-            .call(move |c| c.execute(&sql, params![value]))
-            .await
-    }
-
-    async fn batch(&self, sql: &'static str) -> Result<(), DbError> {
-        self.conn.call(move |c| c.execute_batch(sql)).await
+impl<'p> Transaction<'p> {
+    pub fn new(pool: &'p SqlitePool) -> Self {
+        Transaction { pool, tx: None }
     }
 }
 
 #[async_context]
-impl<'c> Transaction<'c> {
-    async fn enter(&mut self) -> Result<&mut Self, DbError> {
-        self.batch("BEGIN").await?;
-        Ok(self)
+impl Transaction<'_> {
+    async fn enter(&mut self) -> Result<&mut Tx, DbError> {
+        Ok(self.tx.insert(self.pool.begin().await?))
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), DbError> {
-        if outcome.is_ok() {
-            self.batch("COMMIT").await
-        } else {
-            self.batch("ROLLBACK").await
+        match self.tx.take() {
+            Some(tx) if outcome.is_ok() => tx.commit().await,
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
         }
     }
 
-    /// The block's future was dropped: nothing can be awaited here, but the connection
-    /// runs its statements in order on its own thread, so queueing a `ROLLBACK` now means
-    /// nothing this connection runs later can see — or commit — the abandoned work.
+    /// The block's future was dropped: nothing can be awaited here. Dropping an open
+    /// `sqlx::Transaction` queues its rollback on the connection, which runs it before the
+    /// connection is used again.
     fn cancel(&mut self) {
-        let rollback = self.conn.call(|c| c.execute_batch("ROLLBACK"));
-        let mut rollback = std::pin::pin!(rollback);
-        // The first poll sends the statement to the connection's thread; its answer is
-        // not needed.
-        let _ = rollback
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()));
+        drop(self.tx.take());
     }
 }
 
-/// Opens (or creates) the database at `path` with an `entries(value)` table.
-pub async fn open(path: &std::path::Path) -> Result<Connection, DbError> {
-    let conn = Connection::open(path).await?;
-    conn.call(|c| c.execute_batch("CREATE TABLE IF NOT EXISTS entries (value INTEGER NOT NULL)"))
+/// Inserts `value` into `entries` within the transaction.
+pub async fn insert(tx: &mut Tx, value: i64) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO entries (value) VALUES (?1)")
+        .bind(value)
+        .execute(&mut **tx)
         .await?;
-    Ok(conn)
+    Ok(())
+}
+
+/// An in-memory database with an `entries(value)` table. One connection, so every query
+/// sees the same database (each SQLite connection to `:memory:` has its own).
+pub async fn memory() -> Result<SqlitePool, DbError> {
+    let options = SqliteConnectOptions::new().in_memory(true);
+    create(options).await
+}
+
+/// Opens (or creates) the database file at `path` with an `entries(value)` table.
+pub async fn open(path: &std::path::Path) -> Result<SqlitePool, DbError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    create(options).await
+}
+
+async fn create(options: SqliteConnectOptions) -> Result<SqlitePool, DbError> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS entries (value INTEGER NOT NULL)")
+        .execute(&pool)
+        .await?;
+    Ok(pool)
 }
 
 /// The values in the table, in insertion order.
-pub async fn values(conn: &Connection) -> Result<Vec<i64>, DbError> {
-    conn.call(|c| {
-        let mut statement = c.prepare("SELECT value FROM entries ORDER BY rowid")?;
-        let rows = statement.query_map([], |row| row.get(0))?;
-        rows.collect()
-    })
-    .await
+pub async fn values(pool: &SqlitePool) -> Result<Vec<i64>, DbError> {
+    sqlx::query_scalar("SELECT value FROM entries ORDER BY rowid")
+        .fetch_all(pool)
+        .await
 }

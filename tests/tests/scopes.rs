@@ -462,8 +462,8 @@ async fn s18_a_block_entered_in_a_loop_is_cut_whichever_turn_it_is_in() -> Resul
 
 mod sqlite_timeout {
     use super::*;
-    use async_with_tests::sqlite::{self, DbError, Transaction};
-    use tokio_rusqlite::Connection;
+    use async_with_tests::sqlite::{self, DbError, Transaction, insert};
+    use sqlx::SqlitePool;
 
     #[derive(Debug)]
     enum AppError {
@@ -483,25 +483,22 @@ mod sqlite_timeout {
         }
     }
 
-    const INSERT: &str = "INSERT INTO entries (value) VALUES (?1)";
-
     /// A transfer as a library writes it; it knows nothing of the timeout around it.
-    async fn transfer(conn: &Connection, log: &Log, stuck: Duration) -> Result<(), AppError> {
+    async fn transfer(conn: &SqlitePool, log: &Log, stuck: Duration) -> Result<(), AppError> {
         let start = Instant::now();
         async_with!(Transaction::new(conn) as tx, Slow::new("observer", log, start, ms(0)) => {
-            tx.execute(INSERT, 1).await?;
+            insert(tx, 1).await?;
             sleep(stuck).await; // e.g. waiting on a lock held elsewhere
-            tx.execute(INSERT, 2).await?;
+            insert(tx, 2).await?;
         });
         Ok(())
     }
 
-    /// On the real clock: SQLite answers from its own thread.
+    /// On the real clock: SQLite answers from its own thread (sqlx's worker).
     #[tokio::test]
     async fn s18_a_timeout_rolls_back_a_real_transaction_by_its_async_exit() -> Result<(), DbError>
     {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = sqlite::open(&dir.path().join("scoped.sqlite")).await?;
+        let conn = sqlite::memory().await?;
         let log = Log::new();
 
         let timed_out = async {
@@ -520,7 +517,6 @@ mod sqlite_timeout {
         );
         assert!(!events.iter().any(|e| e.starts_with("cancel")));
         assert_eq!(sqlite::values(&conn).await?, Vec::<i64>::new());
-        assert!(conn.call(|c| Ok(c.is_autocommit())).await?);
 
         // A transfer that beats the deadline commits.
         let done = async {
