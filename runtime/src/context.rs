@@ -106,6 +106,12 @@ pub trait AsyncContext {
     /// `()` for a context that never suppresses failures, [`Exit`] for one that may.
     type Decision: ExitDecision;
 
+    /// Whether the value is what holds the resource (a lock's guard, a permit), so that
+    /// dropping it releases the resource while the context stays: `ExitStack::enter_context`
+    /// refuses such contexts at compile time. Set by this crate's lock contexts only.
+    #[doc(hidden)]
+    const __ASYNC_WITH_VALUE_HOLDS: bool = false;
+
     /// Acquire the resource; its value is bound by `as PATTERN`.
     async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error>;
 
@@ -238,6 +244,7 @@ impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
         Self: 'a;
     type Error = C::Error;
     type Decision = C::Decision;
+    const __ASYNC_WITH_VALUE_HOLDS: bool = C::__ASYNC_WITH_VALUE_HOLDS;
 
     // Forwards the inner futures as they are: no extra state machine around them.
     fn enter(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> {
@@ -280,6 +287,7 @@ impl<C: AsyncContext> AsyncContext for Option<C> {
         Self: 'a;
     type Error = C::Error;
     type Decision = C::Decision;
+    const __ASYNC_WITH_VALUE_HOLDS: bool = C::__ASYNC_WITH_VALUE_HOLDS;
 
     async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
         match self {

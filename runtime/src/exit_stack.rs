@@ -140,6 +140,21 @@ where
     }
 }
 
+/// A value kept until the stack unwinds ([`ExitStack::hold`]).
+struct HeldEntry<T>(T);
+
+impl<'s, T: 's> Entry<'s> for HeldEntry<T> {
+    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> ExitFuture<'a>
+    where
+        's: 'a,
+    {
+        drop(self);
+        Box::pin(std::future::ready(Ok(Exit::Propagate)))
+    }
+
+    fn cancel(self: Box<Self>) {}
+}
+
 struct CallbackEntry<F>(F);
 
 impl<'s, F> Entry<'s> for CallbackEntry<F>
@@ -175,7 +190,10 @@ where
 /// failure when the exits leave none — so its blocks have type `()` or `Option<_>`.
 ///
 /// [`enter_context`](ExitStack::enter_context) drops the value the context's enter
-/// produced right away: the stack keeps the context, not its value.
+/// produced right away: the stack keeps the context, not its value. So it refuses this
+/// crate's lock and semaphore contexts, whose value *is* the guard or permit (a build
+/// error, raised when the call is compiled to code: `cargo build`/`test`, not `check`);
+/// [`hold`](ExitStack::hold) keeps a guard until the stack closes.
 /// [`enter_value`](ExitStack::enter_value) returns the value instead, for owned contexts
 /// whose value does not borrow them. A value that borrows its context (a guard) cannot
 /// outlive the call; such contexts belong in `async_with!` itself. Its errors are
@@ -274,6 +292,14 @@ impl<'s> ExitStack<'s> {
         C: AsyncContext + 's,
         C::Error: Into<BoxError>,
     {
+        const {
+            assert!(
+                !C::__ASYNC_WITH_VALUE_HOLDS,
+                "`ExitStack::enter_context` would drop this lock's guard (or this permit) as soon as it is entered, \
+                 releasing it while the stack goes on: hold the guard itself until the stack closes with \
+                 `stack.hold(mutex.lock().await)`, or use `async_with!(&mutex as guard => ..)`"
+            )
+        }
         match context.enter().await {
             Ok(value) => drop(value),
             Err(error) => return Err(StackError(error.into())),
@@ -365,6 +391,32 @@ impl<'s> ExitStack<'s> {
             callback().await;
             Ok(Exit::Propagate)
         });
+    }
+
+    /// Keeps `value` until the stack unwinds, then drops it in its turn (last pushed,
+    /// first dropped, among the exits): a lock's guard, a semaphore's permit, anything
+    /// whose `Drop` releases what the rest of the stack's work needs.
+    ///
+    /// [`enter_context`](ExitStack::enter_context) keeps a context, not the value its enter
+    /// returns, so it refuses the lock contexts at compile time; hold their guards here.
+    ///
+    /// ```
+    /// use async_with::{async_with, ExitStack};
+    /// use tokio::sync::Mutex;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), async_with::StackError> {
+    /// let (a, b) = (Mutex::new(1), Mutex::new(2));
+    /// async_with!(ExitStack::new() as stack => {
+    ///     for lock in [&a, &b] {
+    ///         stack.hold(lock.lock().await);
+    ///     }
+    ///     assert!(a.try_lock().is_err() && b.try_lock().is_err()); // both held
+    /// });
+    /// assert!(a.try_lock().is_ok() && b.try_lock().is_ok()); // released at the end
+    /// # Ok(()) }
+    /// ```
+    pub fn hold<T: 's>(&mut self, value: T) {
+        self.entries.push(Box::new(HeldEntry(value)));
     }
 
     /// Pushes a context's exit without entering it (Python's `push_async_exit`): for a

@@ -33,6 +33,7 @@ impl<'m, T: ?Sized> AsyncContext for &'m Mutex<T> {
         Self: 'a;
     type Error = Infallible;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<MutexGuard<'m, T>, Infallible> {
         Ok(self.lock().await)
@@ -67,6 +68,7 @@ impl<'s> AsyncContext for &'s Semaphore {
         Self: 'a;
     type Error = AcquireError;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<SemaphorePermit<'s>, AcquireError> {
         self.acquire().await
@@ -132,6 +134,7 @@ impl<'l, T: ?Sized> AsyncContext for Read<'l, T> {
         Self: 'a;
     type Error = Infallible;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<RwLockReadGuard<'l, T>, Infallible> {
         Ok(self.0.read().await)
@@ -150,6 +153,7 @@ impl<'l, T: ?Sized> AsyncContext for Write<'l, T> {
         Self: 'a;
     type Error = Infallible;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<RwLockWriteGuard<'l, T>, Infallible> {
         Ok(self.0.write().await)
@@ -182,6 +186,7 @@ impl<'m, T: ?Sized> AsyncContext for &'m Arc<Mutex<T>> {
         Self: 'a;
     type Error = Infallible;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<MutexGuard<'m, T>, Infallible> {
         let mutex: &'m Mutex<T> = self;
@@ -215,6 +220,7 @@ impl<T: ?Sized> AsyncContext for Arc<Mutex<T>> {
         Self: 'a;
     type Error = Infallible;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<OwnedMutexGuard<T>, Infallible> {
         Ok(self.clone().lock_owned().await)
@@ -246,6 +252,7 @@ impl<'s> AsyncContext for &'s Arc<Semaphore> {
         Self: 'a;
     type Error = AcquireError;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<SemaphorePermit<'s>, AcquireError> {
         let semaphore: &'s Semaphore = self;
@@ -281,6 +288,7 @@ impl AsyncContext for Arc<Semaphore> {
         Self: 'a;
     type Error = AcquireError;
     type Decision = ();
+    const __ASYNC_WITH_VALUE_HOLDS: bool = true;
 
     async fn enter(&mut self) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.clone().acquire_owned().await

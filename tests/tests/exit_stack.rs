@@ -298,3 +298,34 @@ async fn plain_callbacks_and_exits_of_contexts_entered_elsewhere_unwind_in_order
     );
     Ok(())
 }
+
+/// `hold` keeps a lock's guard until the stack unwinds, and drops it in its LIFO turn:
+/// an exit pushed after it still runs under the lock, one pushed before runs after the
+/// release.
+#[tokio::test]
+async fn hold_keeps_a_guard_until_its_turn_in_the_unwinding() {
+    use std::sync::{Arc, Mutex as StdMutex};
+    let lock = Arc::new(tokio::sync::Mutex::new(0));
+    let seen = Arc::new(StdMutex::new(Vec::new()));
+    let mut stack = ExitStack::new();
+    let (l, s) = (lock.clone(), seen.clone());
+    stack.callback(async move || {
+        s.lock()
+            .unwrap()
+            .push(("pushed before", l.try_lock().is_ok()))
+    });
+    stack.hold(lock.clone().lock_owned().await);
+    let (l, s) = (lock.clone(), seen.clone());
+    stack.callback(async move || {
+        s.lock()
+            .unwrap()
+            .push(("pushed after", l.try_lock().is_ok()))
+    });
+    assert!(lock.try_lock().is_err(), "held while the stack is open");
+    stack.close().await.unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("pushed after", false), ("pushed before", true)]
+    );
+    assert!(lock.try_lock().is_ok());
+}
