@@ -125,7 +125,7 @@ fn enter(layer: &Layer) -> TokenStream {
     let ctx_span = context.span();
     let cancel = protocol("cancel", first, last);
     let guard_new = quote_spanned!(ctx_span=> ::async_with::__private::guard(#context));
-    let enter = protocol_call("enter", guard, TokenStream::new(), first, last);
+    let enter = protocol_call("enter", (guard, last), TokenStream::new(), first, last);
     let call = stretch(quote!(.await), last, last);
     let call = quote!(#enter #call);
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
@@ -297,7 +297,13 @@ fn exit(layer: &Layer) -> TokenStream {
         &names.suppressed,
     );
     let (first, last) = span_range(&layer.context);
-    let call = protocol_call("exit", guard, quote!(, #outcome), first, last);
+    let call = protocol_call(
+        "exit",
+        (guard, layer.body_end),
+        quote!(, #outcome),
+        first,
+        last,
+    );
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("interrupted"));
     let body_span = layer.body_span;
@@ -444,13 +450,13 @@ fn protocol(method: &str, first: Span, last: Span) -> TokenStream {
 /// `AsyncContext::METHOD(context REST)` for the guarded context, located as [`protocol`].
 fn protocol_call(
     method: &str,
-    guard: &Ident,
+    (guard, borrow): (&Ident, Span),
     rest: TokenStream,
     first: Span,
     last: Span,
 ) -> TokenStream {
     let path = protocol(method, first, last);
-    let context = context_of(guard, first, last);
+    let context = context_of(guard, first, last, borrow);
     let mut args = Group::new(Delimiter::Parenthesis, quote!(#context #rest));
     args.set_span(last);
     quote!(#path #args)
@@ -459,9 +465,12 @@ fn protocol_call(
 /// `&mut guard.context`, as a call whose path spans the context expression: rustc blames
 /// a failed bound on the innermost expression it can, and a call is located where its
 /// path is (its parentheses, of another hygiene, do not widen it).
-fn context_of(guard: &Ident, first: Span, last: Span) -> TokenStream {
+/// The borrow itself is at `borrow`.
+fn context_of(guard: &Ident, first: Span, last: Span, borrow: Span) -> TokenStream {
     let path = stretch(quote!(::async_with::__private::context_of), first, last);
-    let args = stretch(quote!((&mut #guard.context)), last, last);
+    let borrowed = stretch(quote!(&mut #guard.context), borrow, borrow);
+    let mut args = Group::new(Delimiter::Parenthesis, borrowed);
+    args.set_span(args.span().located_at(last));
     quote!(#path #args)
 }
 

@@ -28,6 +28,10 @@ pub struct Layer {
     pub declares_witness: bool,
     /// Where errors about the body's type point (its opening brace).
     pub body_span: Span,
+    /// Where exit runs (the body's closing brace): exit's borrow of the context is located
+    /// there, so a value that escapes the block is reported as borrowed by enter at the
+    /// context and again by exit at the block's end.
+    pub body_end: Span,
     /// The body's value may be an `Err` (S6): its type is probed, at this span (the
     /// tail's), after the body.
     pub probe_tail: Option<Span>,

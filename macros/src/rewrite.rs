@@ -150,13 +150,14 @@ pub fn outermost(input: WithInput) -> syn::Result<Layer> {
 pub fn with(input: WithInput, target: &mut dyn Target) -> Layer {
     let WithInput { contexts, body } = input;
     let body_span = parse::block_span(&body);
-    layer(contexts.into_iter(), body, body_span, target)
+    let body_end = body.brace_token.span.close();
+    layer(contexts.into_iter(), body, (body_span, body_end), target)
 }
 
 fn layer(
     mut contexts: std::vec::IntoIter<ContextItem>,
     body: syn::Block,
-    body_span: Span,
+    (body_span, body_end): (Span, Span),
     target: &mut dyn Target,
 ) -> Layer {
     let ContextItem { mut expr, pat } = contexts.next().expect("the parser requires a context");
@@ -174,7 +175,12 @@ fn layer(
     };
     let mut probe_tail = None;
     let body = if contexts.len() > 0 {
-        Body::Inner(Box::new(layer(contexts, body, body_span, &mut rewriter)))
+        Body::Inner(Box::new(layer(
+            contexts,
+            body,
+            (body_span, body_end),
+            &mut rewriter,
+        )))
     } else {
         probe_tail = match body.stmts.last() {
             Some(Stmt::Expr(tail, None)) if may_be_err(tail) => Some(tail.span()),
@@ -194,6 +200,7 @@ fn layer(
         outermost: false,
         declares_witness: false,
         body_span,
+        body_end,
         probe_tail,
     }
 }
