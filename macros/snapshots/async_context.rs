@@ -12,7 +12,10 @@ impl Connection {
 }
 impl ::async_with::AsyncContext for Connection {
     type Value<'__async_with_a> = &'__async_with_a mut Self where Self: '__async_with_a;
-    type Error = <Result<(), io::Error> as ::async_with::__private::IntoResult>::Err;
+    type Error = <Result<
+        fn(&mut Self),
+        io::Error,
+    > as ::async_with::__private::IntoResult>::Err;
     type Decision = ();
     async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
         ::async_with::__private::IntoResult::into_result(Self::enter(self).await)
@@ -22,7 +25,10 @@ impl ::async_with::AsyncContext for Connection {
         outcome: ::async_with::Outcome<'_>,
     ) -> ::core::result::Result<Self::Decision, Self::Error> {
         <_ as ::async_with::__private::SameError<
-            Result<(), io::Error>,
+            <Result<
+                fn(&mut Self),
+                io::Error,
+            > as ::async_with::__private::IntoResult>::Err,
         >>::into_same(Self::exit(self, outcome).await)
     }
     fn cancel(&mut self) {

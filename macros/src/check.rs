@@ -2,7 +2,7 @@
 //! on the user's token, with the fix.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReturnType, Type};
 
@@ -326,7 +326,7 @@ fn ret_of(output: &ReturnType) -> Ret {
         if let Some(syn::PathArguments::AngleBracketed(args)) =
             unit_ok.path.segments.last_mut().map(|s| &mut s.arguments)
         {
-            args.args[0] = syn::GenericArgument::Type(syn::parse_quote!(()));
+            args.args[0] = syn::GenericArgument::Type(placeholder(ok));
         }
         return Ret::Result {
             unit_ok: Box::new(Type::Path(unit_ok)),
@@ -334,6 +334,25 @@ fn ret_of(output: &ReturnType) -> Ret {
         };
     }
     Ret::Plain(Box::new(ty.clone()))
+}
+
+/// A type standing for `ok` where its lifetimes cannot be named (the impl's associated
+/// types): `fn(OK)`, whose elided lifetimes are the fn pointer's own. Its first and last
+/// tokens take the spans of `ok`'s, so it covers the same source: an error about the
+/// arguments of the user's `Result<..>` (`Result<&mut Self>`, which names no error type)
+/// is then the same as rustc's on the signature itself, and reported once.
+fn placeholder(ok: &Type) -> Type {
+    let tokens: Vec<proc_macro2::TokenTree> =
+        quote::ToTokens::to_token_stream(ok).into_iter().collect();
+    let first = tokens.first().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    let fn_token = syn::Token![fn](first);
+    let mut args = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Parenthesis,
+        quote::ToTokens::to_token_stream(ok),
+    );
+    args.set_span(last);
+    syn::parse2(quote!(#fn_token #args)).expect("a fn pointer type")
 }
 
 fn is_unit(ty: &Type) -> bool {

@@ -62,7 +62,7 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
         (Some(enter_unit), Some(exit_unit)) => {
             let span = exit_unit.span();
             quote_spanned! {span=>
-                <_ as #private::SameError<#enter_unit>>::into_same(#exit_call)
+                <_ as #private::SameError<<#enter_unit as #private::IntoResult>::Err>>::into_same(#exit_call)
             }
         }
         _ => exit_body,

@@ -18,7 +18,7 @@ impl<T, E> IntoResult for Result<T, E> {
 }
 
 /// `enter` and `exit` of an `#[async_context]` share one error type (D13): exit's
-/// result passes through this, typed by enter's `Result<(), E>`.
+/// result passes through this, typed by enter's error type.
 #[diagnostic::on_unimplemented(
     message = "`enter` and `exit` must share one error type",
     label = "this error type differs from `enter`'s",
@@ -30,7 +30,8 @@ pub trait SameError<Enter> {
     fn into_same(self) -> Result<Self::Ok, Self::Err>;
 }
 
-impl<T, U> SameError<Result<(), U>> for Result<T, U> {
+#[diagnostic::do_not_recommend]
+impl<T, U> SameError<U> for Result<T, U> {
     type Ok = T;
     type Err = U;
     #[inline(always)]
