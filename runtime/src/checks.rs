@@ -318,3 +318,41 @@ impl<V, R, J, F> BodyExit<V, R, J, F> {
         unreachable!("async_with: the body's type witness is never evaluated")
     }
 }
+
+/// What a [`generator`](crate::generator) function ends with: `Ok(ended.propagate())` (a
+/// failure of the block goes on) or `Ok(ended.suppress())` (it is swallowed, like an
+/// `__aexit__` returning true), where `ended` is what `h.give(value).await` gave back once
+/// the block was over — or an `Err` of its own, from setup or teardown.
+///
+/// Ending with `Ok(())` is refused: it would say nothing of the block's failure, which
+/// would then be swallowed or not by accident. The function cannot end without handing a
+/// value off either: `Ended` only comes from `give`.
+///
+/// ```compile_fail,E0277
+/// use async_with::{generator, Handoff};
+///
+/// let connection = generator(|h: Handoff<u32>| async move {
+///     let _ended = h.give(1).await;
+///     Ok::<_, std::io::Error>(()) // should be `Ok(_ended.propagate())`
+/// });
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a generator function must end with `Ok(ended.propagate())` or `Ok(ended.suppress())`, not with `{Self}`",
+    label = "this generator function's future gives `{Self}`",
+    note = "`ended` is what `h.give(value).await` gives back once the block is over: `Ok(ended.propagate())` lets a failure of the block go on, `Ok(ended.suppress())` swallows it (Python's `__aexit__` returning true)"
+)]
+pub trait GeneratorEnd {
+    /// The generator's own error (from its setup or teardown).
+    type Error;
+    #[doc(hidden)]
+    fn into_end(self) -> Result<crate::HandedOff, Self::Error>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E> GeneratorEnd for Result<crate::HandedOff, E> {
+    type Error = E;
+    #[inline(always)]
+    fn into_end(self) -> Self {
+        self
+    }
+}

@@ -51,7 +51,8 @@ use std::task::{Context, Poll};
 pub fn generator<'s, V, E, F, Fut>(function: F) -> Generator<'s, V, E>
 where
     F: FnOnce(Handoff<V>) -> Fut,
-    Fut: Future<Output = Result<HandedOff, E>> + Send + 's,
+    Fut: Future + Send + 's,
+    Fut::Output: crate::checks::GeneratorEnd<Error = E>,
     V: Send + 'static,
 {
     let shared = Arc::new(Mutex::new(Shared {
@@ -63,8 +64,32 @@ where
         shared: shared.clone(),
     };
     Generator {
-        function: Some(Box::pin(function(handoff))),
+        function: Some(Box::pin(Ends {
+            function: function(handoff),
+        })),
         shared,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The generator function's future, its output read as a [`GeneratorEnd`](crate::checks::GeneratorEnd).
+    struct Ends<Fut> {
+        #[pin]
+        function: Fut,
+    }
+}
+
+impl<Fut: Future> Future for Ends<Fut>
+where
+    Fut::Output: crate::checks::GeneratorEnd,
+{
+    type Output = Result<HandedOff, <Fut::Output as crate::checks::GeneratorEnd>::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project()
+            .function
+            .poll(cx)
+            .map(crate::checks::GeneratorEnd::into_end)
     }
 }
 
