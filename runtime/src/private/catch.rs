@@ -149,8 +149,8 @@ impl CutSignal for NoCut {
 /// exactly when the body and the cut are.
 pub struct Caught<'a, F, S> {
     body: Pin<&'a mut F>,
-    /// The cut, and where the poll records how it ended ([`UNDER_CUT`],
-    /// [`CUT_BY_SCOPE`]), which shields the exit.
+    /// The cut, and where the poll records that an enclosing scope cut the body
+    /// (`cut_by_scope`, read by the exit's [`Shielded`]).
     state: &'a mut BlockState<S>,
     has_inner: bool,
 }
@@ -187,7 +187,7 @@ impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
             },
             this.state.cut.as_dyn(),
             &mut this.has_inner,
-            &mut this.state.careful,
+            &mut this.state.cut_by_scope,
             cx,
         );
         match (polled, output) {
@@ -206,7 +206,7 @@ fn poll_scoped(
     body: &mut dyn FnMut(&mut Context<'_>) -> bool,
     mut cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
-    careful: &mut u8,
+    cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
     let before = state();
@@ -220,15 +220,8 @@ fn poll_scoped(
             return Ok(());
         }
     }
-    poll_cut_body(body, cut, has_inner, careful, cx)
+    poll_cut_body(body, cut, has_inner, cut_by_scope, cx)
 }
-
-/// The body's poll ended under a cut.
-const UNDER_CUT: u8 = 1;
-/// An enclosing scope cut the body: once its exit succeeded, the block never completes.
-const CUT_BY_SCOPE: u8 = 2;
-/// The exit of a block cut by an enclosing scope is done; the block waits to be dropped.
-const EXITED: u8 = 4;
 
 /// Polls the body once (panics caught); when it stays pending, records whether something
 /// inside it (a block, or a block's exit) is pending too. `before` is the state word read
@@ -253,10 +246,9 @@ fn poll_cut_body(
     body: &mut dyn FnMut(&mut Context<'_>) -> bool,
     cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
-    careful: &mut u8,
+    cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
-    *careful = UNDER_CUT;
     if *has_inner {
         let frame = Frame::new(true);
         if poll_counted(body, state(), has_inner, cx)? {
@@ -271,7 +263,9 @@ fn poll_cut_body(
     Err(match cut.and_then(|cut| cut.fired()) {
         Some(reason) => Box::new(OwnCut(reason)),
         None => {
-            *careful = CUT_BY_SCOPE;
+            // An enclosing scope cut the body: once its exit succeeded, the block never
+            // completes.
+            *cut_by_scope = true;
             Box::new(CutByScope)
         }
     })
@@ -342,19 +336,24 @@ pin_project_lite::pin_project! {
     pub struct Shielded<'a, F, S> {
         #[pin]
         exit: F,
-        state: &'a mut BlockState<S>,
+        // `None` once parked: the exit of a block cut by an enclosing scope is done, and
+        // the block waits to be dropped.
+        state: Option<&'a mut BlockState<S>>,
     }
 }
 
-/// `state.careful` tells how the body's poll ended. When no cut was around it, the
-/// exit's first poll comes straight after, and needs no look at the state word (a block
-/// without a scope pays nothing there); after a pending poll, any later one may be under
-/// a cut, and looks. The exit of a block cut by an enclosing scope never completes once
-/// it has succeeded: it disarms the guard (its exit ran, so `cancel` must not) and stays
-/// pending, not counted, until that scope drops the block.
+/// Every poll of the exit clears the cut bit for its duration (S19) and counts a
+/// pending exit as a pending block. Nothing is read from the block's state before the
+/// poll: a look there (which the body's poll wrote) keeps the optimiser from folding a
+/// no-op exit into the block. The exit of a block cut by an enclosing scope never
+/// completes once it has succeeded: it disarms the guard (its exit ran, so `cancel` must
+/// not) and stays pending, not counted, until that scope drops the block.
 #[inline(always)]
 pub fn shield<F: Future, S>(exit: F, state: &mut BlockState<S>) -> Shielded<'_, F, S> {
-    Shielded { exit, state }
+    Shielded {
+        exit,
+        state: Some(state),
+    }
 }
 
 impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
@@ -363,20 +362,18 @@ impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let state = &mut **this.state;
-        if state.careful == EXITED {
+        let Some(state) = this.state.as_deref_mut() else {
             return Poll::Pending;
-        }
-        let shielding = state.careful != 0 && shield_on();
+        };
+        let shielding = shield_on();
         let polled = this.exit.poll(cx);
         if shielding || polled.is_pending() {
-            state.careful |= UNDER_CUT;
             shielded_after(shielding, polled.is_pending());
         }
         match polled {
-            Poll::Ready(Ok(_)) if state.careful & CUT_BY_SCOPE != 0 => {
+            Poll::Ready(Ok(_)) if state.cut_by_scope => {
                 state.armed = false;
-                state.careful = EXITED;
+                *this.state = None;
                 Poll::Pending
             }
             polled => polled,
@@ -385,7 +382,7 @@ impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
 }
 
 /// Clears the cut bit for an exit's poll; whether it was set.
-#[inline(never)]
+#[inline(always)]
 fn shield_on() -> bool {
     STATE.with(|s| {
         let value = s.get();

@@ -31,9 +31,9 @@ pub struct Guard<C, S> {
 pub struct BlockState<S> {
     /// From a successful enter until exit has finished: dropping the guard runs `cancel`.
     pub armed: bool,
-    /// How the body's poll ended (a cut around it, or a cut of it): exit is then polled
-    /// shielded from its first poll. See `catch.rs`.
-    pub careful: u8,
+    /// An enclosing scope cut the body: once its exit succeeded, the block never
+    /// completes (it waits to be dropped). See `catch.rs`.
+    pub cut_by_scope: bool,
     /// The context's cut ([`NoCut`](super::NoCut) when it is not a scope).
     pub cut: S,
 }
@@ -67,7 +67,7 @@ impl<C> Unguarded<C> {
             context: self.context,
             state: BlockState {
                 armed: false,
-                careful: 0,
+                cut_by_scope: false,
                 cut,
             },
             cancel: self.cancel,
