@@ -175,25 +175,49 @@ impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let mut output = None;
-        let body = &mut this.body;
+        let mut slot = Slot {
+            body: &mut this.body,
+            output: None,
+        };
         let polled = poll_scoped(
-            &mut |cx| match body.as_mut().poll(cx) {
-                Poll::Ready(value) => {
-                    output = Some(value);
-                    true
-                }
-                Poll::Pending => false,
-            },
+            &mut slot,
             this.state.cut.as_dyn(),
             &mut this.has_inner,
             &mut this.state.cut_by_scope,
             cx,
         );
-        match (polled, output) {
-            (Err(interrupted), _) => Poll::Ready(Err(interrupted)),
-            (Ok(()), Some(value)) => Poll::Ready(Ok(value)),
-            (Ok(()), None) => Poll::Pending,
+        match polled {
+            Err(interrupted) => Poll::Ready(Err(interrupted)),
+            Ok(()) => match slot.output {
+                Some(value) => Poll::Ready(Ok(value)),
+                None => Poll::Pending,
+            },
+        }
+    }
+}
+
+/// A body's poll, its type erased: `true` when the body finished (its output kept).
+/// (A trait of one method rather than `dyn FnMut`, whose vtable would instantiate
+/// `FnOnce` shims for every block.)
+trait PollBody {
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> bool;
+}
+
+/// The body and, once it finished, its output.
+struct Slot<'b, 'a, F: Future> {
+    body: &'b mut Pin<&'a mut F>,
+    output: Option<F::Output>,
+}
+
+impl<F: Future> PollBody for Slot<'_, '_, F> {
+    #[inline]
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> bool {
+        match self.body.as_mut().poll(cx) {
+            Poll::Ready(value) => {
+                self.output = Some(value);
+                true
+            }
+            Poll::Pending => false,
         }
     }
 }
@@ -203,7 +227,7 @@ impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
 /// compiled once per crate. `Ok(())` with the body's output set, or still pending.
 #[inline]
 fn poll_scoped(
-    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    body: &mut dyn PollBody,
     mut cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
     cut_by_scope: &mut bool,
@@ -228,12 +252,12 @@ fn poll_scoped(
 /// just before.
 #[inline]
 fn poll_counted(
-    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    body: &mut dyn PollBody,
     before: usize,
     has_inner: &mut bool,
     cx: &mut Context<'_>,
 ) -> Result<bool, Interrupted> {
-    let ready = poll_caught(&mut || body(cx))?;
+    let ready = poll_caught(&mut || body.poll_body(cx))?;
     if !ready {
         *has_inner = (state() ^ before) & !CUTTING != 0;
     }
@@ -243,7 +267,7 @@ fn poll_counted(
 /// The body is being cut: let the blocks pending inside it exit first.
 #[cold]
 fn poll_cut_body(
-    body: &mut dyn FnMut(&mut Context<'_>) -> bool,
+    body: &mut dyn PollBody,
     cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
     cut_by_scope: &mut bool,
