@@ -356,3 +356,31 @@ impl<E> GeneratorEnd for Result<crate::HandedOff, E> {
         self
     }
 }
+
+/// Owns a block's context from `async_with!`'s start until its exit has run (and runs the
+/// context's `cancel` hook if the block is dropped in between).
+///
+/// An error that a borrow "may still be in use when destructor runs" for this type means
+/// that a value bound from the context (`as PATTERN`), which borrows it, is used after the
+/// block — where the context has been exited and dropped. Copy or clone what you need out
+/// of the value inside the block, or make `enter` return an owned value.
+///
+/// ```compile_fail,E0713
+/// use async_with::{async_context, async_with, Outcome};
+///
+/// struct Connection { id: u32 }
+/// #[async_context]
+/// impl Connection {
+///     async fn enter(&mut self) -> &mut Self { self }
+///     async fn exit(&mut self, _outcome: Outcome<'_>) {}
+/// }
+///
+/// async fn run() -> u32 {
+///     let conn = async_with!(Connection { id: 1 } as conn => { conn }); // `conn` borrows the context
+///     conn.id
+/// }
+/// ```
+pub use crate::__private::Guard as BlockContext;
+
+/// The cut of a context that is not a [`Scope`](crate::Scope): it never fires.
+pub use crate::__private::NoCut;

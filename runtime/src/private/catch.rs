@@ -127,7 +127,7 @@ impl<F: Future<Output = CutReason> + Unpin> CutSignal for Fired<F> {
     }
 }
 
-/// The cut of a context that is not a scope.
+// The cut of a context that is not a scope (documented as `checks::NoCut`).
 pub struct NoCut;
 
 impl CutSignal for NoCut {

@@ -11,18 +11,21 @@ pub fn spawn_exit<F: Future<Output = ()> + Send + 'static>(exit: F) {
     tokio::spawn(exit);
 }
 
-/// Owns the context; calls `cancel` if dropped between a successful enter and the end of
-/// exit (S12). Also holds the context's cut when it is a scope, until the body's poll
-/// takes it. The expansion touches its fields only, which keeps the enter value's borrow
-/// of `context` disjoint from `armed` and `cut`.
-///
-/// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
-/// taken in [`guard`]), so a value that is not a context is not reported again at every
-/// use of the guard's type.
+// Owns the context; calls `cancel` if dropped between a successful enter and the end of
+// exit (S12). Also holds the context's cut when it is a scope, until the body's poll takes
+// it. The expansion touches its fields only, which keeps the enter value's borrow of
+// `context` disjoint from `armed` and `cut`. Documented (and named in errors) as
+// `checks::BlockContext`; these notes are comments so that they stay out of those docs.
+//
+// The struct itself has no `AsyncContext` bound (the cancel hook is a function pointer
+// taken in `guard`), so a value that is not a context is not reported again at every use
+// of the guard's type.
 pub struct Guard<C, S> {
+    #[doc(hidden)]
     pub context: C,
     /// Everything about the block but its context: borrowed by the body's poll and by the
     /// exit's, while the entered value borrows `context`.
+    #[doc(hidden)]
     pub state: BlockState<S>,
     cancel: fn(&mut C),
 }
