@@ -122,11 +122,21 @@ async fn expansion() {
                 );
             }
         };
-        let __async_with_suppressed0 = ::async_with::checks::suppressed(
-            &__async_with_result0,
-            __async_with_decision0,
-            __async_with_failed0,
-        );
+        let __async_with_suppressed0 = {
+            let proof = ::core::marker::PhantomData;
+            if false {
+                ::async_with::checks::suppressed(
+                    &__async_with_result0,
+                    __async_with_decision0,
+                    proof,
+                )
+            }
+            ::async_with::checks::suppressed_value(
+                proof,
+                __async_with_decision0,
+                __async_with_failed0,
+            )
+        };
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed0)

@@ -106,10 +106,13 @@ async fn expansion() {
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
-                .map(::core::mem::drop))) } }; let __async_with_suppressed1 =
+                .map(::core::mem::drop))) } }; let __async_with_suppressed1 = { let proof
+                = ::core::marker::PhantomData; if false {
                 ::async_with::checks::suppressed(& __async_with_result1,
-                __async_with_decision1, __async_with_failed1); match __async_with_result1
-                { ::core::result::Result::Err(interrupted) =>
+                __async_with_decision1, proof) }
+                ::async_with::checks::suppressed_value(proof, __async_with_decision1,
+                __async_with_failed1) }; match __async_with_result1 {
+                ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
                 => value,
@@ -195,11 +198,21 @@ async fn expansion() {
                 );
             }
         };
-        let __async_with_suppressed0 = ::async_with::checks::suppressed(
-            &__async_with_result0,
-            __async_with_decision0,
-            __async_with_failed0,
-        );
+        let __async_with_suppressed0 = {
+            let proof = ::core::marker::PhantomData;
+            if false {
+                ::async_with::checks::suppressed(
+                    &__async_with_result0,
+                    __async_with_decision0,
+                    proof,
+                )
+            }
+            ::async_with::checks::suppressed_value(
+                proof,
+                __async_with_decision0,
+                __async_with_failed0,
+            )
+        };
         match __async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed0)

@@ -316,7 +316,17 @@ fn exit(layer: &Layer) -> TokenStream {
     let checks = quote!(::async_with::checks);
     // Typed by the body's value (through `result`), so a decision that cannot replace it
     // is reported with `SuppressesInto`'s message, also in generic code.
-    let suppress = quote_spanned!(body_span=> #checks::suppressed(&#result, #decision_at_body, #failed_outcome));
+    let proof = binding("proof");
+    let check =
+        quote_spanned!(body_span=> #checks::suppressed(&#result, #decision_at_body, #proof));
+    let value = quote_spanned!(body_span=> #checks::suppressed_value(#proof, #decision_at_body, #failed_outcome));
+    let suppress = quote! {{
+        let #proof = ::core::marker::PhantomData;
+        if false {
+            #check
+        }
+        #value
+    }};
     quote! {
         let #failed_outcome = #outcome.is_err();
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;

@@ -163,17 +163,29 @@ impl<T> SuppressesInto<Option<T>> for Exit {
     }
 }
 
-/// The value a suppressed failure gives, typed by the body's value `V`. (A function, not
-/// a method of [`SuppressesInto`] called by path: `V` must be known from `result` before
-/// the bound is looked at, or a generic context's `Decision: SuppressesInto<()>` would
-/// decide it.)
+/// Checks that the decision `D` can stand for the block's value `V` (typed by `result`),
+/// and ties `V` to `proof`. Never called: the expansion names it in `if false { .. }`, so
+/// it is type-checked (where the D10 error comes from) but not compiled per block. A
+/// function, not a method of [`SuppressesInto`] called by path: `V` must be known from
+/// `result` before the bound is looked at, or a generic context's
+/// `Decision: SuppressesInto<()>` would decide it.
 #[doc(hidden)]
-#[inline(always)]
 pub fn suppressed<V, R, J, F, D: SuppressesInto<V>>(
     _result: &Result<
         crate::__private::AsyncWithBodyFlow<V, R, J, F>,
         crate::__private::Interrupted,
     >,
+    _decision: D,
+    _proof: core::marker::PhantomData<V>,
+) {
+}
+
+/// The value a suppressed failure gives: generic over the value's and the decision's
+/// types only, so blocks of the same types share one copy.
+#[doc(hidden)]
+#[inline(always)]
+pub fn suppressed_value<V, D: SuppressesInto<V>>(
+    _proof: core::marker::PhantomData<V>,
     decision: D,
     failed: bool,
 ) -> Option<V> {
