@@ -77,8 +77,9 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _,
                 ::core::convert::Infallible, usize, __async_with_Failures1 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
-                ::async_with::__private::catch(body, & mut __async_with_guard1.state).
-                await }; let __async_with_outcome1 = match & __async_with_result1 {
+                ::async_with::__private::Caught { body : body, state : & mut
+                __async_with_guard1.state, has_inner : false, } . await }; let
+                __async_with_outcome1 = match & __async_with_result1 {
                 ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
@@ -120,7 +121,12 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure)),
                 } }, }, } } }; }); flow }
             );
-            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
+            ::async_with::__private::Caught {
+                body: body,
+                state: &mut __async_with_guard0.state,
+                has_inner: false,
+            }
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {

@@ -61,7 +61,12 @@ async fn expansion() {
                 ::core::convert::Infallible, __async_with_Failures0 < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
-            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
+            ::async_with::__private::Caught {
+                body: body,
+                state: &mut __async_with_guard0.state,
+                has_inner: false,
+            }
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {

@@ -79,8 +79,9 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });
-                ::async_with::__private::catch(body, & mut __async_with_guard1.state).
-                await }; let __async_with_outcome1 = match & __async_with_result1 {
+                ::async_with::__private::Caught { body : body, state : & mut
+                __async_with_guard1.state, has_inner : false, } . await }; let
+                __async_with_outcome1 = match & __async_with_result1 {
                 ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Return(returned))
@@ -129,7 +130,12 @@ async fn expansion() {
                 => value, ::core::option::Option::None => match failure {}, }, } }); flow
                 }
             );
-            ::async_with::__private::catch(body, &mut __async_with_guard0.state).await
+            ::async_with::__private::Caught {
+                body: body,
+                state: &mut __async_with_guard0.state,
+                has_inner: false,
+            }
+                .await
         };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {

@@ -16,7 +16,7 @@
 //!     let mut guard = { guard(ctx), with the context's cut (a scope's, or NoCut) };
 //!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
 //!     guard.state.armed = true;
-//!     let result = catch(pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }), &mut guard.state).await;
+//!     let result = Caught { body: pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }), state: &mut guard.state, .. }.await;
 //!     let outcome = match &result { interrupted / probed return / probed value / failure views / ok };
 //!     let failed = outcome.is_err();
 //!     let exited = shield(exit(&mut guard.context, outcome), &mut guard.state).await;
@@ -157,7 +157,7 @@ fn enter(layer: &Layer) -> TokenStream {
 /// ```text
 /// let result = {
 ///     let body = pin!(async { let keep = value; let PAT = keep; stmts; Flow::Value(tail) });
-///     catch(body).await
+///     Caught { body, state: &mut guard.state, has_inner: false }.await
 /// };
 /// ```
 ///
@@ -210,7 +210,12 @@ fn body(layer: &Layer) -> TokenStream {
                     ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
             });
-            ::async_with::__private::catch(#body, &mut #guard.state).await
+            ::async_with::__private::Caught {
+                body: #body,
+                state: &mut #guard.state,
+                has_inner: false,
+            }
+            .await
         };
     }
 }

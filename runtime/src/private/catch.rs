@@ -146,35 +146,24 @@ impl CutSignal for NoCut {
 }
 
 /// The body's future with its panics caught and its scopes' cuts carried out. `Send`
-/// exactly when the body and the cut are.
+/// exactly when the body and the cut are. Built by the expansion as a struct literal
+/// (`Caught { body, state, has_inner: false }`): a constructor function would be one more
+/// copy per block to compile.
 pub struct Caught<'a, F, S> {
-    body: Pin<&'a mut F>,
+    pub body: Pin<&'a mut F>,
     /// The cut, and where the poll records that an enclosing scope cut the body
     /// (`cut_by_scope`, read by the exit's [`Shielded`]).
-    state: &'a mut BlockState<S>,
-    has_inner: bool,
-}
-
-/// Polls the body, catching a panic so exit can see it, and cutting it when `cut`
-/// resolves or an enclosing scope cuts.
-#[inline(always)]
-pub fn catch<'a, F: Future, S: CutSignal>(
-    body: Pin<&'a mut F>,
-    state: &'a mut BlockState<S>,
-) -> Caught<'a, F, S> {
-    Caught {
-        body,
-        state,
-        has_inner: false,
-    }
+    pub state: &'a mut BlockState<S>,
+    /// Something inside the body (a block, or a block's exit) was left pending.
+    pub has_inner: bool,
 }
 
 impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
     type Output = Result<F::Output, Interrupted>;
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
         let mut slot = Slot {
             body: &mut this.body,
             output: None,

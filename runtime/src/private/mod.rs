@@ -8,7 +8,7 @@
 //! | take the context, with its cut; arm `cancel` after enter | [`guard()`], [`Unguarded::with_cut`], [`Guard`], [`BlockState`]; [`context_of`] (the context for enter and exit, so that a value that is not one is reported once) |
 //! | the body's way out | [`AsyncWithBodyFlow`], [`Witness`] (ties `return` to the fn's type), [`Branch`] (`?`) |
 //! | is the context a scope? | [`ScopeOf`], [`ScopeCut`] / [`NoScopeCut`] (a [`Scope`](crate::Scope)'s cut, or [`NoCut`]) |
-//! | poll the body, catching a panic, carrying out cuts | [`catch()`], [`interrupted`] (the outcome), [`shield`] (exit), [`resume_panic`], [`unwound`] |
+//! | poll the body, catching a panic, carrying out cuts | [`Caught`], [`interrupted`] (the outcome), [`shield`] (exit), [`resume_panic`], [`unwound`] |
 //! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] with `Probe*` for a returned value (the body's value: [`checks::Tail`](crate::checks::Tail)), [`failed`] |
 //! | a suppressed failure's value | [`checks::suppressed`](crate::checks), [`SuppressesInto`](crate::checks::SuppressesInto); [`Sieve`] for a literal `suppress::<E>()` |
 //! | leave the function | a `?` again, on the residual (rustc's own checks); [`from_residual`] / [`FromResidual`] for a residual after [`Sieve`]; `checks::Fail` / [`LeaveWith`](crate::checks::LeaveWith) / [`CanReturnError`](crate::checks::CanReturnError) (enter or exit errors) |
