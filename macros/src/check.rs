@@ -342,15 +342,10 @@ fn ret_of(output: &ReturnType) -> Ret {
 /// arguments of the user's `Result<..>` (`Result<&mut Self>`, which names no error type)
 /// is then the same as rustc's on the signature itself, and reported once.
 fn placeholder(ok: &Type) -> Type {
-    let tokens: Vec<proc_macro2::TokenTree> =
-        quote::ToTokens::to_token_stream(ok).into_iter().collect();
-    let first = tokens.first().map_or_else(Span::call_site, |t| t.span());
-    let last = tokens.last().map_or(first, |t| t.span());
+    let (first, last) = crate::expand::span_range(ok);
     let fn_token = syn::Token![fn](first);
-    let mut args = proc_macro2::Group::new(
-        proc_macro2::Delimiter::Parenthesis,
-        quote::ToTokens::to_token_stream(ok),
-    );
+    let mut args =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, ok.to_token_stream());
     args.set_span(last);
     syn::parse2(quote!(#fn_token #args)).expect("a fn pointer type")
 }

@@ -95,11 +95,10 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
                 use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
             )
         });
-        let probes = quote!(#returns);
         quote! {
             #tails
             use ::async_with::__private::{
-                #probes ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
+                #returns ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _,
                 ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
             };
         }
@@ -385,7 +384,7 @@ fn replay(layer: &Layer) -> TokenStream {
     } else {
         let failures = &names.failures;
         let guard = &names.guard;
-        let sieve = is_suppress(&layer.context);
+        let sieve = leaves.sieved;
         let sieve_traits = sieve.then(|| {
             quote!(
                 use ::async_with::__private::{SievePass as _, SieveSuppressed as _};
@@ -444,9 +443,9 @@ pub fn is_suppress(context: &Expr) -> bool {
     }
 }
 
-/// The spans of an expression's first and last tokens.
-fn span_range(expr: &Expr) -> (Span, Span) {
-    let mut tokens = quote!(#expr).into_iter();
+/// The spans of the first and last tokens of an expression (or a type).
+pub fn span_range(tokens: &impl quote::ToTokens) -> (Span, Span) {
+    let mut tokens = tokens.to_token_stream().into_iter();
     let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
     let last = tokens.last().map_or(first, |t| t.span());
     (first, last)
@@ -492,7 +491,7 @@ fn context_of(guard: &Ident, first: Span, last: Span, borrow: Span) -> TokenStre
 /// Locates `tokens` so that every expression in them that spans them all — and every
 /// parenthesized argument list's contents — runs from `first` to `last`: each token at
 /// `first`, the last one at each nesting level at `last`. Hygiene is kept.
-fn stretch(tokens: TokenStream, first: Span, last: Span) -> TokenStream {
+pub fn stretch(tokens: TokenStream, first: Span, last: Span) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let count = tokens.len();
     tokens

@@ -68,6 +68,9 @@ pub struct Leaves {
     pub returns: Option<(TokenStream, TokenStream)>,
     /// One per distinct outer `break`/`continue` target, by jump index.
     pub jumps: Vec<TokenStream>,
+    /// The context is a literal `suppress::<E>()`: each failure is sieved before it leaves
+    /// (its sites are `Site::Sieved`).
+    pub sieved: bool,
 }
 
 /// A way of leaving with a failure that is not a `return` value.

@@ -82,13 +82,7 @@ impl Target for Function {
             // The user's `?` again, on the residual it stopped at (`Result<Infallible, E>`
             // or `Option<Infallible>`), only here, where the function's type is known.
             Site::Residual => {
-                let payload: TokenStream = payload
-                    .into_iter()
-                    .map(|mut token| {
-                        token.set_span(token.span().located_at(span));
-                        token
-                    })
-                    .collect();
+                let payload = crate::expand::stretch(payload, span, span);
                 quote_spanned!(span=> match #payload? {})
             }
             Site::Sieved => quote_spanned!(span=> return #private::from_residual(#payload)),
@@ -289,6 +283,7 @@ impl Rewriter<'_> {
             sites,
             returns,
             jumps,
+            sieved,
         }
     }
 
