@@ -6,11 +6,16 @@ use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReturnType, Type};
 
+/// The error for anything in `#[async_context(..)]` but its two flags.
+const UNKNOWN_ARGUMENT: &str = "unknown argument: `#[async_context]` on an impl block takes no arguments, or `send` (its enter and exit futures are `Send`, for a `SendExitStack`) and `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled), separated by commas";
+
 /// A checked `#[async_context]` impl block.
 pub struct ContextModel {
     pub item: ItemImpl,
     /// `#[async_context(spawn_exit_on_cancel)]`: implement `SpawnExit` too.
     pub spawn_exit: bool,
+    /// `#[async_context(send)]`: implement `SendAsyncContext` too.
+    pub send: bool,
     pub enter: Option<Enter>,
     pub exit: Exit,
     pub cancel: Option<syn::Ident>,
@@ -108,17 +113,26 @@ pub fn context(
         }
     };
     let mut errors = Errors::default();
-    let spawn_exit = match syn::parse2::<Option<syn::Ident>>(args.clone()) {
-        Ok(None) => false,
-        Ok(Some(arg)) if arg == "spawn_exit_on_cancel" => true,
-        _ => {
-            errors.push_spanned(
-                &args,
-                "unknown argument: `#[async_context]` on an impl block takes no arguments, or `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled)",
-            );
-            false
+    let (mut spawn_exit, mut send) = (false, false);
+    let parser = syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated;
+    match syn::parse::Parser::parse2(parser, args.clone()) {
+        Ok(idents) => {
+            for arg in idents {
+                let seen = match arg.to_string().as_str() {
+                    "spawn_exit_on_cancel" => &mut spawn_exit,
+                    "send" => &mut send,
+                    _ => {
+                        errors.push_spanned(&arg, UNKNOWN_ARGUMENT);
+                        continue;
+                    }
+                };
+                if std::mem::replace(seen, true) {
+                    errors.push_spanned(&arg, format!("`{arg}` is given twice"));
+                }
+            }
         }
-    };
+        Err(_) => errors.push_spanned(&args, UNKNOWN_ARGUMENT),
+    }
     if let Some((path, _)) = &item.trait_ {
         errors.push_spanned(
             path,
@@ -148,6 +162,7 @@ pub fn context(
         (None, Some(exit)) => Ok(ContextModel {
             item,
             spawn_exit,
+            send,
             enter,
             exit,
             cancel,

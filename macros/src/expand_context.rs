@@ -7,7 +7,8 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
 /// Output: the user's impl block (role markers removed), an `impl AsyncContext` whose
-/// `enter`/`exit` call the user's methods, and `impl SpawnExit` when asked for.
+/// `enter`/`exit` call the user's methods, and `impl SpawnExit` / `impl SendAsyncContext`
+/// when asked for.
 pub fn context_impl(model: &ContextModel) -> TokenStream {
     let item = &model.item;
     let private = quote!(::async_with::__private);
@@ -92,10 +93,46 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
             }
         }
     });
+    // The opt-in `Send` futures: checked here, where the type is known, so that generic
+    // code (a `SendExitStack`) can rely on them. Spanned at the user's methods, so a future
+    // that is not `Send` is reported at the `async fn` that makes it.
+    let send = model.send.then(|| {
+        let enter_span = model
+            .enter
+            .as_ref()
+            .map_or(exit.name.span(), |enter| enter.name.span());
+        let enter_send = quote_spanned! {enter_span=>
+            fn enter_send(
+                &mut self,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self::Value<'_>, Self::Error>,
+            > + ::core::marker::Send {
+                ::async_with::AsyncContext::enter(self)
+            }
+        };
+        let exit_send = quote_spanned! {exit.name.span()=>
+            fn exit_send(
+                &mut self,
+                outcome: ::async_with::Outcome<'_>,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self::Decision, Self::Error>,
+            > + ::core::marker::Send {
+                ::async_with::AsyncContext::exit(self, outcome)
+            }
+        };
+        quote! {
+            impl #impl_generics ::async_with::SendAsyncContext for #self_ty #where_clause {
+                #enter_send
+                #exit_send
+            }
+        }
+    });
     quote! {
         #item
 
         #spawn_exit
+
+        #send
 
         impl #impl_generics ::async_with::AsyncContext for #self_ty #where_clause {
             type Value<#lt> = #value_ty where Self: #lt;

@@ -309,3 +309,150 @@ impl<C: AsyncContext> AsyncContext for Option<C> {
         }
     }
 }
+
+/// A context that can move to another thread, and whose `enter` and `exit` futures can too:
+/// what [`SendExitStack`](crate::SendExitStack) holds, so that a stack of contexts chosen at
+/// run time can live in a spawned task.
+///
+/// An `async fn` in a trait gives generic code no way to say "its future is `Send`" on
+/// stable Rust, so this trait restates [`enter`](AsyncContext::enter) and
+/// [`exit`](AsyncContext::exit) with `Send` futures, checked once where the context's type
+/// is concrete. Write `#[async_context(send)]` to have it implemented:
+///
+/// ```
+/// use async_with::{async_context, async_with, Outcome, SendExitStack};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct Connection { log: Arc<Mutex<Vec<String>>>, name: &'static str }
+///
+/// #[async_context(send)]
+/// impl Connection {
+///     async fn exit(&mut self, outcome: Outcome<'_>) {
+///         tokio::task::yield_now().await;
+///         self.log.lock().unwrap().push(format!("close {} ({outcome})", self.name));
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let names = ["a", "b"];
+/// let task = tokio::spawn({
+///     let log = log.clone();
+///     async move {
+///         async_with!(SendExitStack::new() as stack => {
+///             for name in names {
+///                 stack.enter_context(Connection { log: log.clone(), name }).await?;
+///             }
+///         });
+///         Ok::<(), async_with::StackError>(())
+///     }
+/// });
+/// task.await.unwrap().unwrap();
+/// assert_eq!(*log.lock().unwrap(), ["close b (ok)", "close a (ok)"]);
+/// # });
+/// ```
+///
+/// Without the attribute, the impl forwards to the context's own methods; the compiler
+/// checks there that their futures are `Send`:
+///
+/// ```
+/// use async_with::{AsyncContext, Outcome, SendAsyncContext};
+/// use std::convert::Infallible;
+///
+/// struct Span;
+///
+/// impl AsyncContext for Span {
+///     type Value<'a> = ();
+///     type Error = Infallible;
+///     type Decision = ();
+///     async fn enter(&mut self) -> Result<(), Infallible> { Ok(()) }
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> { Ok(()) }
+/// }
+///
+/// impl SendAsyncContext for Span {
+///     fn enter_send(&mut self) -> impl Future<Output = Result<(), Infallible>> + Send {
+///         self.enter()
+///     }
+///     fn exit_send(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<(), Infallible>> + Send {
+///         self.exit(outcome)
+///     }
+/// }
+/// ```
+///
+/// A context whose exit holds something that is not `Send` across an `.await` (an `Rc`, a
+/// `std::sync::MutexGuard`) cannot have this impl: the error names the value and the
+/// `.await`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not known to be a `Send` async context",
+    label = "not a `SendAsyncContext`",
+    note = "a `SendExitStack` holds contexts whose enter and exit futures are `Send`: mark the context's impl block `#[async_context(send)]`, or use an `ExitStack` where the task need not be `Send`"
+)]
+pub trait SendAsyncContext: AsyncContext + Send {
+    /// [`AsyncContext::enter`], as a `Send` future.
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send;
+
+    /// [`AsyncContext::exit`], as a `Send` future.
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<Self::Decision, Self::Error>> + Send;
+}
+
+/// Implements [`SendAsyncContext`] by forwarding, for contexts whose futures are `Send`
+/// whatever their parameters.
+macro_rules! send_context {
+    ($(impl[$($generics:tt)*] for $ty:ty $(where [$($bounds:tt)*])?;)*) => {$(
+        impl<$($generics)*> $crate::SendAsyncContext for $ty
+        where
+            $ty: Send,
+            $($($bounds)*)?
+        {
+            fn enter_send(
+                &mut self,
+            ) -> impl ::core::future::Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+                $crate::AsyncContext::enter(self)
+            }
+
+            fn exit_send(
+                &mut self,
+                outcome: $crate::Outcome<'_>,
+            ) -> impl ::core::future::Future<Output = Result<Self::Decision, Self::Error>> + Send {
+                $crate::AsyncContext::exit(self, outcome)
+            }
+        }
+    )*};
+}
+pub(crate) use send_context;
+
+/// `&mut C` forwards its context's `Send` futures.
+#[diagnostic::do_not_recommend]
+impl<C: SendAsyncContext + ?Sized> SendAsyncContext for &mut C {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        (**self).enter_send()
+    }
+
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<Self::Decision, Self::Error>> + Send {
+        (**self).exit_send(outcome)
+    }
+}
+
+/// `Option<C>` is a `Send` context when `C` is.
+#[diagnostic::do_not_recommend]
+impl<C: SendAsyncContext> SendAsyncContext for Option<C> {
+    async fn enter_send(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+        match self {
+            Some(context) => context.enter_send().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn exit_send(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error> {
+        match self {
+            Some(context) => context.exit_send(outcome).await,
+            None => Ok(Default::default()),
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! `ExitStack`: a run-time number of contexts and exit callbacks (Python's
 //! `AsyncExitStack`, JavaScript's `AsyncDisposableStack`).
 
-use crate::__private::guard;
-use crate::{AsyncContext, Exit, Outcome};
+use crate::__private::{Guard, guard};
+use crate::{AsyncContext, Exit, Outcome, SendAsyncContext};
 use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
@@ -94,11 +94,42 @@ impl Error for StackError {
     }
 }
 
-type ExitFuture<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + 'a>>;
+/// What the two stacks differ in: whether their entries, and the exit futures those
+/// make, are `Send`. Everything else (unwinding, cancelling) is written once over this.
+trait Kind: Sized + 'static {
+    type Dyn<'s>: ?Sized + Entry<'s, Self> + 's;
+    type Exit<'a>: Future<Output = Result<Exit, BoxError>> + 'a;
 
-/// One entered context or pushed callback.
-trait Entry<'s>: 's {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    fn boxed<'a>(exit: impl Future<Output = Result<Exit, BoxError>> + Send + 'a) -> Self::Exit<'a>;
+}
+
+/// [`ExitStack`]'s entries.
+struct Local;
+
+impl Kind for Local {
+    type Dyn<'s> = dyn Entry<'s, Local> + 's;
+    type Exit<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + 'a>>;
+
+    fn boxed<'a>(exit: impl Future<Output = Result<Exit, BoxError>> + Send + 'a) -> Self::Exit<'a> {
+        Box::pin(exit)
+    }
+}
+
+/// [`SendExitStack`]'s entries.
+struct Sendable;
+
+impl Kind for Sendable {
+    type Dyn<'s> = dyn Entry<'s, Sendable> + Send + 's;
+    type Exit<'a> = Pin<Box<dyn Future<Output = Result<Exit, BoxError>> + Send + 'a>>;
+
+    fn boxed<'a>(exit: impl Future<Output = Result<Exit, BoxError>> + Send + 'a) -> Self::Exit<'a> {
+        Box::pin(exit)
+    }
+}
+
+/// One entered context, pushed callback or held value.
+trait Entry<'s, K: Kind>: 's {
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> K::Exit<'a>
     where
         's: 'a;
     fn cancel(self: Box<Self>);
@@ -106,32 +137,65 @@ trait Entry<'s>: 's {
 
 struct ContextEntry<C>(C);
 
-impl<'s, C> Entry<'s> for ContextEntry<C>
+/// A context about to exit: dropped before its exit finished, it still gets its cancel hook.
+fn armed<C: AsyncContext>(context: C) -> Guard<C, ()> {
+    let mut entry = guard(context);
+    entry.cancel = C::cancel;
+    let mut entry = entry.with_cut(());
+    entry.state.armed = true;
+    entry
+}
+
+/// The exit finished: no cancel hook any more, and its decision in the stack's terms.
+fn settle<C: AsyncContext>(
+    entry: &mut Guard<C, ()>,
+    result: Result<C::Decision, C::Error>,
+) -> Result<Exit, BoxError>
+where
+    C::Error: Into<BoxError>,
+{
+    entry.state.armed = false;
+    match result {
+        Ok(decision) if crate::ExitDecision::suppresses(decision) => Ok(Exit::Suppress),
+        Ok(_) => Ok(Exit::Propagate),
+        Err(error) => Err(error.into()),
+    }
+}
+
+impl<'s, C> Entry<'s, Local> for ContextEntry<C>
 where
     C: AsyncContext + 's,
     C::Error: Into<BoxError>,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> <Local as Kind>::Exit<'a>
     where
         's: 'a,
     {
         Box::pin(async move {
-            // Dropped before its exit finished, the context still gets its cancel hook.
-            let mut entry = guard(self.0);
-            entry.cancel = C::cancel;
-            let mut entry = entry.with_cut(());
-            entry.state.armed = true;
+            let mut entry = armed(self.0);
             let result = entry.context.exit(outcome).await;
-            entry.state.armed = false;
-            result
-                .map(|decision| {
-                    if crate::ExitDecision::suppresses(decision) {
-                        Exit::Suppress
-                    } else {
-                        Exit::Propagate
-                    }
-                })
-                .map_err(Into::into)
+            settle(&mut entry, result)
+        })
+    }
+
+    fn cancel(mut self: Box<Self>) {
+        self.0.cancel();
+    }
+}
+
+impl<'s, C> Entry<'s, Sendable> for ContextEntry<C>
+where
+    C: SendAsyncContext + 's,
+    C::Error: Into<BoxError>,
+{
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> <Sendable as Kind>::Exit<'a>
+    where
+        's: 'a,
+    {
+        Box::pin(async move {
+            let mut entry = armed(self.0);
+            let result = entry.context.exit_send(outcome).await;
+            settle(&mut entry, result)
         })
     }
 
@@ -143,25 +207,38 @@ where
 /// A value kept until the stack unwinds ([`ExitStack::hold`]).
 struct HeldEntry<T>(T);
 
-impl<'s, T: 's> Entry<'s> for HeldEntry<T> {
-    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> ExitFuture<'a>
+impl<'s, T: 's> Entry<'s, Local> for HeldEntry<T> {
+    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> <Local as Kind>::Exit<'a>
     where
         's: 'a,
     {
         drop(self);
-        Box::pin(std::future::ready(Ok(Exit::Propagate)))
+        Local::boxed(std::future::ready(Ok(Exit::Propagate)))
     }
 
     fn cancel(self: Box<Self>) {}
 }
 
+impl<'s, T: Send + 's> Entry<'s, Sendable> for HeldEntry<T> {
+    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> <Sendable as Kind>::Exit<'a>
+    where
+        's: 'a,
+    {
+        drop(self);
+        Sendable::boxed(std::future::ready(Ok(Exit::Propagate)))
+    }
+
+    fn cancel(self: Box<Self>) {}
+}
+
+/// An [`ExitStack::push_exit`] callback.
 struct CallbackEntry<F>(F);
 
-impl<'s, F> Entry<'s> for CallbackEntry<F>
+impl<'s, F> Entry<'s, Local> for CallbackEntry<F>
 where
     F: AsyncFnOnce(Outcome<'_>) -> Result<Exit, BoxError> + 's,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> ExitFuture<'a>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> <Local as Kind>::Exit<'a>
     where
         's: 'a,
     {
@@ -170,6 +247,111 @@ where
 
     fn cancel(self: Box<Self>) {}
 }
+
+/// A [`SendExitStack::push_exit`] callback: it reads the outcome before its future starts.
+struct SendCallbackEntry<F>(F);
+
+impl<'s, F, Fut> Entry<'s, Sendable> for SendCallbackEntry<F>
+where
+    F: FnOnce(Outcome<'_>) -> Fut + Send + 's,
+    Fut: Future<Output = Result<Exit, BoxError>> + Send + 's,
+{
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>) -> <Sendable as Kind>::Exit<'a>
+    where
+        's: 'a,
+    {
+        Sendable::boxed((self.0)(outcome))
+    }
+
+    fn cancel(self: Box<Self>) {}
+}
+
+/// The entries of a stack, last pushed last. Dropped unclosed, it cancels what is left.
+struct Entries<'s, K: Kind>(Vec<Box<K::Dyn<'s>>>);
+
+impl<'s, K: Kind> Entries<'s, K> {
+    fn new() -> Self {
+        Entries(Vec::new())
+    }
+
+    fn take(&mut self) -> Self {
+        Entries(std::mem::take(&mut self.0))
+    }
+
+    /// Unwinds with `outcome` as the first exit's outcome. Returns whether the outcome's
+    /// failure was suppressed, or the error left at the end.
+    async fn unwind(&mut self, outcome: Outcome<'_>) -> Result<bool, BoxError> {
+        let mut error: Option<BoxError> = None;
+        // The first outcome's failure, until an exit suppresses or replaces it.
+        let mut pending = outcome.is_err() || outcome.is_cancelled();
+        while let Some(entry) = self.0.pop() {
+            let seen = match &error {
+                Some(error) => Outcome::failed(&**error),
+                None if pending || outcome.is_panic() => outcome,
+                None => Outcome::ok(),
+            };
+            let can_suppress = seen.is_err() || seen.is_cancelled();
+            match entry.exit(seen).await {
+                Ok(Exit::Suppress) if can_suppress => {
+                    error = None;
+                    pending = false;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some(e);
+                    pending = false;
+                }
+            }
+        }
+        match error {
+            Some(error) => Err(error),
+            None => Ok(outcome.is_err() && !pending),
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), StackError> {
+        self.unwind(Outcome::ok())
+            .await
+            .map(drop)
+            .map_err(StackError)
+    }
+
+    /// The stack as a context's exit: the block's failure is suppressed when the exits
+    /// leave none.
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, StackError> {
+        Ok(if self.unwind(outcome).await.map_err(StackError)? {
+            Exit::Suppress
+        } else {
+            Exit::Propagate
+        })
+    }
+
+    fn cancel_all(&mut self) {
+        while let Some(entry) = self.0.pop() {
+            entry.cancel();
+        }
+    }
+}
+
+impl<'s, K: Kind> Drop for Entries<'s, K> {
+    fn drop(&mut self) {
+        self.cancel_all();
+    }
+}
+
+/// The build error of `enter_context` for a context whose value is what it guards
+/// (checked where `enter_context` is instantiated: `cargo build`, not `cargo check`).
+const DROPS_ITS_GUARD: &str = "`enter_context` would drop this lock's guard (or this permit) as soon as it is entered, \
+     releasing it while the stack goes on: hold the guard itself until the stack closes with \
+     `stack.hold(mutex.lock().await)`, or use `async_with!(&mutex as guard => ..)`";
+
+/// What `enter_context` and `enter_value` return. A boxed future rather than an `async fn`:
+/// an `async fn`'s future repeats its bounds, so a type that is not a context would be
+/// reported three times (at the call, the call's future and its `.await`) instead of once.
+type Entering<'a, T> = Pin<Box<dyn Future<Output = Result<T, StackError>> + 'a>>;
+
+/// [`Entering`], for a [`SendExitStack`].
+type SendEntering<'a, T> = Pin<Box<dyn Future<Output = Result<T, StackError>> + Send + 'a>>;
 
 /// A stack of entered contexts and exit callbacks, unwound last-in first-out.
 ///
@@ -197,8 +379,8 @@ where
 /// [`enter_value`](ExitStack::enter_value) returns the value instead, for owned contexts
 /// whose value does not borrow them. A value that borrows its context (a guard) cannot
 /// outlive the call; such contexts belong in `async_with!` itself. Its errors are
-/// [`StackError`]s (callbacks return a [`BoxError`]); the stack and the futures of blocks
-/// that hold it are not `Send`.
+/// [`StackError`]s (callbacks return a [`BoxError`]). The stack, and the futures of blocks
+/// that hold it, are not `Send`; [`SendExitStack`] is, for spawned tasks.
 ///
 /// ```
 /// use async_with::{async_context, async_with, ExitStack, Outcome};
@@ -234,9 +416,14 @@ where
 /// # Ok::<(), async_with::BoxError>(())
 /// # }).unwrap();
 /// ```
-#[derive(Default)]
 pub struct ExitStack<'s> {
-    entries: Vec<Box<dyn Entry<'s>>>,
+    entries: Entries<'s, Local>,
+}
+
+impl Default for ExitStack<'_> {
+    fn default() -> Self {
+        ExitStack::new()
+    }
 }
 
 impl<'s> ExitStack<'s> {
@@ -247,7 +434,7 @@ impl<'s> ExitStack<'s> {
     /// ```
     pub fn new() -> Self {
         ExitStack {
-            entries: Vec::new(),
+            entries: Entries::new(),
         }
     }
 
@@ -262,7 +449,7 @@ impl<'s> ExitStack<'s> {
     /// # });
     /// ```
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.0.len()
     }
 
     /// Whether no exit is waiting.
@@ -271,7 +458,7 @@ impl<'s> ExitStack<'s> {
     /// assert!(async_with::ExitStack::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.0.is_empty()
     }
 
     /// Enters `context` and, if that succeeded, pushes it so that its exit runs when the
@@ -287,25 +474,20 @@ impl<'s> ExitStack<'s> {
     /// # Ok::<(), async_with::BoxError>(())
     /// # }).unwrap();
     /// ```
-    pub async fn enter_context<C>(&mut self, mut context: C) -> Result<(), StackError>
+    pub fn enter_context<'a, C>(&'a mut self, mut context: C) -> Entering<'a, ()>
     where
         C: AsyncContext + 's,
         C::Error: Into<BoxError>,
     {
-        const {
-            assert!(
-                !C::__ASYNC_WITH_VALUE_HOLDS,
-                "`ExitStack::enter_context` would drop this lock's guard (or this permit) as soon as it is entered, \
-                 releasing it while the stack goes on: hold the guard itself until the stack closes with \
-                 `stack.hold(mutex.lock().await)`, or use `async_with!(&mutex as guard => ..)`"
-            )
-        }
-        match context.enter().await {
-            Ok(value) => drop(value),
-            Err(error) => return Err(StackError(error.into())),
-        }
-        self.entries.push(Box::new(ContextEntry(context)));
-        Ok(())
+        const { assert!(!C::__ASYNC_WITH_VALUE_HOLDS, "{}", DROPS_ITS_GUARD) }
+        Box::pin(async move {
+            match context.enter().await {
+                Ok(value) => drop(value),
+                Err(error) => return Err(StackError(error.into())),
+            }
+            self.entries.0.push(Box::new(ContextEntry(context)));
+            Ok(())
+        })
     }
 
     /// Like [`enter_context`](ExitStack::enter_context), for an owned (`'static`) context
@@ -331,17 +513,19 @@ impl<'s> ExitStack<'s> {
     /// # Ok::<(), async_with::BoxError>(())
     /// # }).unwrap();
     /// ```
-    pub async fn enter_value<C, V>(&mut self, mut context: C) -> Result<V, StackError>
+    pub fn enter_value<'a, C, V>(&'a mut self, mut context: C) -> Entering<'a, V>
     where
-        C: for<'a> AsyncContext<Value<'a> = V> + 'static,
+        C: for<'v> AsyncContext<Value<'v> = V> + 'static,
         C::Error: Into<BoxError>,
     {
-        let value = context
-            .enter()
-            .await
-            .map_err(|error| StackError(error.into()))?;
-        self.entries.push(Box::new(ContextEntry(context)));
-        Ok(value)
+        Box::pin(async move {
+            let value = context
+                .enter()
+                .await
+                .map_err(|error| StackError(error.into()))?;
+            self.entries.0.push(Box::new(ContextEntry(context)));
+            Ok(value)
+        })
     }
 
     /// Pushes an async callback that runs, with the outcome it is left, when the stack
@@ -363,7 +547,7 @@ impl<'s> ExitStack<'s> {
     where
         F: AsyncFnOnce(Outcome<'_>) -> Result<Exit, BoxError> + 's,
     {
-        self.entries.push(Box::new(CallbackEntry(callback)));
+        self.entries.0.push(Box::new(CallbackEntry(callback)));
     }
 
     /// Pushes an async callback that runs when the stack unwinds, whatever the outcome,
@@ -416,7 +600,7 @@ impl<'s> ExitStack<'s> {
     /// # Ok(()) }
     /// ```
     pub fn hold<T: 's>(&mut self, value: T) {
-        self.entries.push(Box::new(HeldEntry(value)));
+        self.entries.0.push(Box::new(HeldEntry(value)));
     }
 
     /// Pushes a context's exit without entering it (Python's `push_async_exit`): for a
@@ -447,7 +631,7 @@ impl<'s> ExitStack<'s> {
         C: AsyncContext + 's,
         C::Error: Into<BoxError>,
     {
-        self.entries.push(Box::new(ContextEntry(context)));
+        self.entries.0.push(Box::new(ContextEntry(context)));
     }
 
     /// Moves every entry to a new stack, leaving this one empty: the cleanup is now the
@@ -466,7 +650,7 @@ impl<'s> ExitStack<'s> {
     /// ```
     pub fn pop_all(&mut self) -> ExitStack<'s> {
         ExitStack {
-            entries: std::mem::take(&mut self.entries),
+            entries: self.entries.take(),
         }
     }
 
@@ -488,58 +672,10 @@ impl<'s> ExitStack<'s> {
     /// # });
     /// ```
     pub async fn close(&mut self) -> Result<(), StackError> {
-        self.unwind(Outcome::ok())
-            .await
-            .map(drop)
-            .map_err(StackError)
-    }
-
-    /// Unwinds with `outcome` as the first exit's outcome. Returns whether the outcome's
-    /// failure was suppressed, or the error left at the end.
-    async fn unwind(&mut self, outcome: Outcome<'_>) -> Result<bool, BoxError> {
-        let mut error: Option<BoxError> = None;
-        // The first outcome's failure, until an exit suppresses or replaces it.
-        let mut pending = outcome.is_err() || outcome.is_cancelled();
-        while let Some(entry) = self.entries.pop() {
-            let seen = match &error {
-                Some(error) => Outcome::failed(&**error),
-                None if pending || outcome.is_panic() => outcome,
-                None => Outcome::ok(),
-            };
-            let can_suppress = seen.is_err() || seen.is_cancelled();
-            match entry.exit(seen).await {
-                Ok(Exit::Suppress) if can_suppress => {
-                    error = None;
-                    pending = false;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    error = Some(e);
-                    pending = false;
-                }
-            }
-        }
-        match error {
-            Some(error) => Err(error),
-            None => Ok(outcome.is_err() && !pending),
-        }
-    }
-
-    /// Runs every remaining context's `cancel` hook, last pushed first.
-    fn cancel_all(&mut self) {
-        while let Some(entry) = self.entries.pop() {
-            entry.cancel();
-        }
+        self.entries.close().await
     }
 }
 
-impl Drop for ExitStack<'_> {
-    fn drop(&mut self) {
-        self.cancel_all();
-    }
-}
-
-/// The stack as a context: binds `&mut ExitStack`, and unwinds it with the block's outcome.
 #[diagnostic::do_not_recommend]
 impl<'s> AsyncContext for ExitStack<'s> {
     type Value<'a>
@@ -554,14 +690,333 @@ impl<'s> AsyncContext for ExitStack<'s> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, StackError> {
-        Ok(if self.unwind(outcome).await.map_err(StackError)? {
-            Exit::Suppress
-        } else {
-            Exit::Propagate
-        })
+        self.entries.exit(outcome).await
     }
 
     fn cancel(&mut self) {
-        self.cancel_all();
+        self.entries.cancel_all();
     }
+}
+
+/// An [`ExitStack`] that is `Send`, so a block that holds it can run in a spawned task
+/// (`tokio::spawn`) and a [`generator`](crate::generator) can keep one across its
+/// hand-off.
+///
+/// It unwinds exactly as [`ExitStack`] does. What it takes must be able to move to another
+/// thread: contexts that implement [`SendAsyncContext`] (write `#[async_context(send)]`;
+/// this crate's contexts do when what they hold is `Send`, but for the borrowed
+/// `&Mutex`/`&Semaphore`, whose guard a stack cannot keep anyway), values that are `Send`, and
+/// callbacks whose futures are `Send`. An `async` closure's future cannot be bounded `Send`
+/// on stable Rust, so [`push_exit`](SendExitStack::push_exit) and
+/// [`callback`](SendExitStack::callback) take a closure returning a future
+/// (`|outcome| async move { .. }`).
+///
+/// ```
+/// use async_with::{async_context, async_with, Outcome, SendExitStack};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct File { name: String, log: Arc<Mutex<Vec<String>>> }
+///
+/// #[async_context(send)]
+/// impl File {
+///     async fn exit(&mut self, _outcome: Outcome<'_>) -> std::io::Result<()> {
+///         tokio::task::yield_now().await;
+///         self.log.lock().unwrap().push(format!("close {}", self.name));
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let names = vec!["a.txt", "b.txt"]; // known only at run time
+/// let task = tokio::spawn({
+///     let log = log.clone();
+///     async move {
+///         async_with!(SendExitStack::new() as stack => {
+///             for name in names {
+///                 stack.enter_context(File { name: name.into(), log: log.clone() }).await?;
+///             }
+///             tokio::task::yield_now().await; // a task on a multi-threaded runtime may move here
+///         });
+///         Ok::<(), async_with::StackError>(())
+///     }
+/// });
+/// task.await.unwrap().unwrap();
+/// assert_eq!(*log.lock().unwrap(), ["close b.txt", "close a.txt"]);
+/// # }
+/// ```
+pub struct SendExitStack<'s> {
+    entries: Entries<'s, Sendable>,
+}
+
+impl Default for SendExitStack<'_> {
+    fn default() -> Self {
+        SendExitStack::new()
+    }
+}
+
+impl<'s> SendExitStack<'s> {
+    /// An empty stack.
+    ///
+    /// ```
+    /// assert!(async_with::SendExitStack::new().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        SendExitStack {
+            entries: Entries::new(),
+        }
+    }
+
+    /// How many exits are waiting.
+    ///
+    /// ```
+    /// let mut stack = async_with::SendExitStack::new();
+    /// stack.hold(String::from("kept"));
+    /// assert_eq!(stack.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.entries.0.len()
+    }
+
+    /// Whether no exit is waiting.
+    ///
+    /// ```
+    /// assert!(async_with::SendExitStack::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.0.is_empty()
+    }
+
+    /// Enters `context` and, if that succeeded, pushes it so that its exit runs when the
+    /// stack closes, as [`ExitStack::enter_context`] does.
+    ///
+    /// ```
+    /// # use async_with::{SendExitStack, suppress};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = SendExitStack::new();
+    /// stack.enter_context(suppress::<std::io::Error>()).await?;
+    /// assert_eq!(stack.len(), 1);
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn enter_context<'a, C>(&'a mut self, mut context: C) -> SendEntering<'a, ()>
+    where
+        C: SendAsyncContext + 's,
+        C::Error: Into<BoxError>,
+    {
+        const { assert!(!C::__ASYNC_WITH_VALUE_HOLDS, "{}", DROPS_ITS_GUARD) }
+        Box::pin(async move {
+            match context.enter_send().await {
+                Ok(value) => drop(value),
+                Err(error) => return Err(StackError(error.into())),
+            }
+            self.entries.0.push(Box::new(ContextEntry(context)));
+            Ok(())
+        })
+    }
+
+    /// Like [`enter_context`](SendExitStack::enter_context), for an owned (`'static`)
+    /// context whose value does not borrow it: returns the value, as
+    /// [`ExitStack::enter_value`] does.
+    ///
+    /// ```
+    /// use async_with::{generator, Handoff, SendExitStack};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut stack = SendExitStack::new();
+    /// let conn = generator(|h: Handoff<String>| async move {
+    ///     Ok::<_, std::io::Error>(h.give("connection".to_string()).await.propagate())
+    /// });
+    /// assert_eq!(stack.enter_value(conn).await?, "connection");
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn enter_value<'a, C, V>(&'a mut self, mut context: C) -> SendEntering<'a, V>
+    where
+        C: SendAsyncContext + for<'v> AsyncContext<Value<'v> = V> + 'static,
+        C::Error: Into<BoxError>,
+    {
+        Box::pin(async move {
+            let value = context
+                .enter_send()
+                .await
+                .map_err(|error| StackError(error.into()))?;
+            self.entries.0.push(Box::new(ContextEntry(context)));
+            Ok(value)
+        })
+    }
+
+    /// Pushes an exit callback that runs, with the outcome it is left, when the stack
+    /// closes; it may suppress a failure (`Ok(Exit::Suppress)`) or fail itself. The closure
+    /// reads the outcome and returns the future to await, which cannot borrow the outcome:
+    /// take from it what the future needs first.
+    ///
+    /// ```
+    /// use async_with::{Exit, SendExitStack};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = SendExitStack::new();
+    /// stack.push_exit(|outcome| {
+    ///     let failed = outcome.is_err();
+    ///     async move {
+    ///         if failed { /* roll back, awaiting */ }
+    ///         Ok(Exit::Propagate)
+    ///     }
+    /// });
+    /// stack.close().await?;
+    /// # Ok::<(), async_with::BoxError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn push_exit<F, Fut>(&mut self, callback: F)
+    where
+        F: FnOnce(Outcome<'_>) -> Fut + Send + 's,
+        Fut: Future<Output = Result<Exit, BoxError>> + Send + 's,
+    {
+        self.entries.0.push(Box::new(SendCallbackEntry(callback)));
+    }
+
+    /// Pushes an async callback that runs when the stack unwinds, whatever the outcome,
+    /// and neither fails nor suppresses (Python's `push_async_callback`).
+    ///
+    /// ```
+    /// use async_with::{async_with, SendExitStack};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let closed = Arc::new(Mutex::new(Vec::new()));
+    /// let log = closed.clone();
+    /// async_with!(SendExitStack::new() as stack => {
+    ///     stack.callback(move || async move { log.lock().unwrap().push("flushed") });
+    /// });
+    /// assert_eq!(*closed.lock().unwrap(), ["flushed"]);
+    /// # Ok::<(), async_with::StackError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn callback<F, Fut>(&mut self, callback: F)
+    where
+        F: FnOnce() -> Fut + Send + 's,
+        Fut: Future<Output = ()> + Send + 's,
+    {
+        self.push_exit(move |_| async move {
+            callback().await;
+            Ok(Exit::Propagate)
+        });
+    }
+
+    /// Keeps `value` until the stack unwinds, then drops it in its turn, as
+    /// [`ExitStack::hold`] does: a lock's owned guard, a semaphore's owned permit.
+    ///
+    /// ```
+    /// use async_with::{async_with, SendExitStack};
+    /// use std::sync::Arc;
+    /// use tokio::sync::Mutex;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), async_with::StackError> {
+    /// let lock = Arc::new(Mutex::new(1));
+    /// let held = lock.clone();
+    /// tokio::spawn(async move {
+    ///     async_with!(SendExitStack::new() as stack => {
+    ///         stack.hold(held.clone().lock_owned().await);
+    ///         assert!(held.try_lock().is_err()); // held by the stack
+    ///     });
+    ///     Ok::<(), async_with::StackError>(())
+    /// })
+    /// .await
+    /// .unwrap()?;
+    /// assert!(lock.try_lock().is_ok()); // released at the end
+    /// # Ok(()) }
+    /// ```
+    pub fn hold<T: Send + 's>(&mut self, value: T) {
+        self.entries.0.push(Box::new(HeldEntry(value)));
+    }
+
+    /// Pushes a context's exit without entering it (Python's `push_async_exit`), as
+    /// [`ExitStack::push_context_exit`] does.
+    ///
+    /// ```
+    /// use async_with::{async_context, async_with, Outcome, SendExitStack};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// struct Release(Arc<Mutex<Vec<String>>>);
+    /// #[async_context(send)]
+    /// impl Release {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) { self.0.lock().unwrap().push(format!("released after {outcome}")); }
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// async_with!(SendExitStack::new() as stack => {
+    ///     stack.push_context_exit(Release(log.clone())); // acquired elsewhere
+    /// });
+    /// assert_eq!(*log.lock().unwrap(), ["released after ok"]);
+    /// # Ok::<(), async_with::StackError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn push_context_exit<C>(&mut self, context: C)
+    where
+        C: SendAsyncContext + 's,
+        C::Error: Into<BoxError>,
+    {
+        self.entries.0.push(Box::new(ContextEntry(context)));
+    }
+
+    /// Moves every entry to a new stack, leaving this one empty (Python's `pop_all`).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let mut stack = async_with::SendExitStack::new();
+    /// stack.hold(1);
+    /// let mut moved = stack.pop_all();
+    /// assert!(stack.is_empty() && moved.len() == 1);
+    /// moved.close().await?;
+    /// # Ok::<(), async_with::StackError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn pop_all(&mut self) -> SendExitStack<'s> {
+        SendExitStack {
+            entries: self.entries.take(),
+        }
+    }
+
+    /// Runs every exit, last pushed first, as [`ExitStack::close`] does.
+    ///
+    /// ```
+    /// # use async_with::{Exit, SendExitStack};
+    /// # futures::executor::block_on(async {
+    /// let mut stack = SendExitStack::new();
+    /// stack.push_exit(|_| async { Err("flush failed".into()) });
+    /// assert_eq!(stack.close().await.unwrap_err().to_string(), "flush failed");
+    /// assert!(stack.close().await.is_ok()); // nothing left to run
+    /// # });
+    /// ```
+    pub async fn close(&mut self) -> Result<(), StackError> {
+        self.entries.close().await
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<'s> AsyncContext for SendExitStack<'s> {
+    type Value<'a>
+        = &'a mut SendExitStack<'s>
+    where
+        Self: 'a;
+    type Error = StackError;
+    type Decision = Exit;
+
+    async fn enter(&mut self) -> Result<&mut SendExitStack<'s>, StackError> {
+        Ok(self)
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, StackError> {
+        self.entries.exit(outcome).await
+    }
+
+    fn cancel(&mut self) {
+        self.entries.cancel_all();
+    }
+}
+
+crate::context::send_context! {
+    impl['s] for SendExitStack<'s>;
 }

@@ -344,7 +344,9 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
     type Error = E;
     type Decision = Exit;
 
-    async fn enter(&mut self) -> Result<V, E> {
+    // Plain `poll_fn` futures, not `async fn`s: their `Send` follows the generator's
+    // parts, which lets `SendAsyncContext` forward them.
+    fn enter(&mut self) -> impl Future<Output = Result<V, E>> {
         std::future::poll_fn(|cx| {
             let polled = self.poll_function(cx);
             if let Some(value) = lock(&self.shared).value.take() {
@@ -360,10 +362,9 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
                 Poll::Ready(None) => panic!("{ENTERED_TWICE}"),
             }
         })
-        .await
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, E> {
+    fn exit(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<Exit, E>> {
         {
             let mut shared = lock(&self.shared);
             let seen = shared.inspect.take().map(|inspect| inspect(outcome));
@@ -375,10 +376,13 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
             Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
             Poll::Ready(None) => panic!("{ENTERED_TWICE}"),
         })
-        .await
     }
 
     fn cancel(&mut self) {
         self.function = None;
     }
+}
+
+crate::context::send_context! {
+    impl['s, V: Send + 'static, E: Send] for Generator<'s, V, E>;
 }

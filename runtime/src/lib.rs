@@ -22,8 +22,8 @@ pub mod __private;
 #[doc = include_str!("../docs/COMING_FROM_PYTHON.md")]
 pub mod coming_from_python {}
 
-pub use context::{AsyncContext, ExitDecision};
-pub use exit_stack::{BoxError, ExitStack, StackError};
+pub use context::{AsyncContext, ExitDecision, SendAsyncContext};
+pub use exit_stack::{BoxError, ExitStack, SendExitStack, StackError};
 pub use generator::{Ended, Generator, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
@@ -170,6 +170,13 @@ pub use async_with_macros::with_context;
 ///   is dropped after enter and before exit finished.
 /// - Other names work when marked `#[enter]`, `#[exit]`, `#[cancel]`; every other method
 ///   stays an ordinary inherent method. Generics, lifetimes and where-clauses carry over.
+///
+/// Arguments, separated by commas:
+/// - `send`: also implement [`SendAsyncContext`], so that a [`SendExitStack`] (a stack a
+///   spawned task can hold) takes the context. The compiler then checks that the enter and
+///   exit futures are `Send`, and reports the value that is not at the method.
+/// - `spawn_exit_on_cancel`: also implement [`SpawnExit`], so that
+///   [`SpawnExitOnCancel`] can spawn the async exit of a cancelled block.
 ///
 /// ```
 /// use async_with::{async_context, async_with, Outcome};

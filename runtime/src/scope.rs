@@ -296,6 +296,10 @@ impl Future for CancelCut {
     }
 }
 
+crate::context::send_context! {
+    impl[] for CancelScope;
+}
+
 #[cfg(feature = "tokio")]
 pub use self::deadline::{Timeout, timeout, timeout_at};
 
@@ -395,5 +399,9 @@ mod deadline {
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
             self.sleep.as_mut().poll(cx).map(|()| &Elapsed as CutReason)
         }
+    }
+
+    crate::context::send_context! {
+        impl[] for Timeout;
     }
 }

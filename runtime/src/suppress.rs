@@ -109,3 +109,7 @@ impl<E: Error + 'static, More: ErrorSet> AsyncContext for Suppress<E, More> {
         )
     }
 }
+
+crate::context::send_context! {
+    impl[E: Error + 'static, More: ErrorSet] for Suppress<E, More>;
+}

@@ -650,3 +650,14 @@ impl<C: SpawnExit> AsyncContext for SpawnExitOnCancel<C> {
         }
     }
 }
+
+// Each is a `Send` context when what it guards may be shared between threads.
+crate::context::send_context! {
+    impl['m, T: ?Sized + Send + Sync] for &'m Arc<Mutex<T>>;
+    impl[T: ?Sized + Send + Sync] for Arc<Mutex<T>>;
+    impl['l, T: ?Sized + Send + Sync] for Read<'l, T>;
+    impl['l, T: ?Sized + Send + Sync] for Write<'l, T>;
+    impl['s] for &'s Arc<Semaphore>;
+    impl[] for Arc<Semaphore>;
+    impl[E: Send + 'static] for TaskGroup<E>;
+}

@@ -128,7 +128,7 @@ pub fn describe(outcome: &Outcome<'_>) -> String {
     }
 }
 
-#[async_context]
+#[async_context(send)]
 impl Recorder {
     async fn enter(&mut self) -> Result<Token, TestError> {
         tokio::task::yield_now().await;
@@ -155,7 +155,7 @@ impl Recorder {
 /// A `Recorder` whose exit suppresses every failure it sees.
 pub struct Suppressor(pub Recorder);
 
-#[async_context]
+#[async_context(send)]
 impl Suppressor {
     async fn enter(&mut self) -> Result<Token, TestError> {
         self.0.enter().await

@@ -1,6 +1,8 @@
 //! SPEC §5.1: `ExitStack`, a run-time number of contexts and callbacks.
 
-use async_with::{BoxError, Exit, ExitStack, TaskGroup, async_with};
+use async_with::{
+    BoxError, Exit, ExitStack, Handoff, SendExitStack, StackError, TaskGroup, async_with, generator,
+};
 use async_with_tests::{Log, TestError, describe};
 
 fn recorder_callback(
@@ -328,4 +330,152 @@ async fn hold_keeps_a_guard_until_its_turn_in_the_unwinding() {
         [("pushed after", false), ("pushed before", true)]
     );
     assert!(lock.try_lock().is_ok());
+}
+
+// `SendExitStack`: the same unwinding, in a task that may move between threads.
+
+/// Each of these fails to build when `SendExitStack`, or a block or generator holding one
+/// across an `.await`, is not `Send`: `tokio::spawn` demands it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_stack_unwinds_in_a_spawned_task_with_the_block_outcome() {
+    let log = Log::new();
+    let task = tokio::spawn({
+        let log = log.clone();
+        async move {
+            async_with!(SendExitStack::new() as stack => {
+                stack.enter_context(log.context("a")).await?;
+                let seen = log.clone();
+                stack.push_exit(move |outcome| {
+                    let line = format!("callback sees {}", describe(&outcome));
+                    async move {
+                        tokio::task::yield_now().await;
+                        seen.push(line);
+                        Ok(Exit::Propagate)
+                    }
+                });
+                stack.enter_context(log.context("b")).await?;
+                stack.hold(log.context("held").into_infallible());
+                tokio::task::yield_now().await;
+                log.push("body");
+                Err(TestError("body failed".into()))?;
+            });
+            Ok::<(), BoxError>(())
+        }
+    });
+    let result = task.await.unwrap();
+    assert_eq!(result.unwrap_err().to_string(), "body failed");
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "drop a",
+            "enter b",
+            "drop b",
+            "body",
+            // the held value is dropped in its turn: it has no exit to run
+            "exit b: err(body failed)",
+            "callback sees err(body failed)",
+            "exit a: err(body failed)",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_stack_exit_may_suppress_and_its_callbacks_see_what_is_left() {
+    let log = Log::new();
+    let task = tokio::spawn({
+        let log = log.clone();
+        async move {
+            async_with!(SendExitStack::new() as stack => {
+                let seen = log.clone();
+                stack.callback(move || async move { seen.push("callback") });
+                stack.enter_context(log.context("s").suppressing()).await?;
+                Err(TestError("body failed".into()))?;
+            });
+            log.push("after the block");
+            Ok::<(), BoxError>(())
+        }
+    });
+    task.await.unwrap().unwrap();
+    assert_eq!(
+        log.events(),
+        [
+            "enter s",
+            "drop s",
+            "exit s: err(body failed)",
+            "callback",
+            "after the block",
+        ]
+    );
+}
+
+/// Python's `@asynccontextmanager` around an `AsyncExitStack`: the generator opens a
+/// run-time number of contexts, hands off, and closes them after the block, all in a
+/// spawned task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generator_keeps_a_send_stack_across_its_handoff() {
+    let log = Log::new();
+    let open_all = |log: Log, names: Vec<&'static str>| {
+        generator(move |handoff: Handoff<usize>| async move {
+            let mut stack = SendExitStack::new();
+            for name in names {
+                stack.enter_context(log.context(name)).await?;
+            }
+            let ended = handoff.give(stack.len()).await;
+            log.push(format!("handed back: {ended}"));
+            stack.close().await?;
+            Ok::<_, StackError>(ended.propagate())
+        })
+    };
+    let task = tokio::spawn({
+        let log = log.clone();
+        async move {
+            async_with!(open_all(log.clone(), vec!["x", "y"]) as opened => {
+                tokio::task::yield_now().await;
+                log.push(format!("body with {opened}"));
+            });
+            Ok::<(), StackError>(())
+        }
+    });
+    task.await.unwrap().unwrap();
+    assert_eq!(
+        log.events(),
+        [
+            "enter x",
+            "drop x",
+            "enter y",
+            "drop y",
+            "body with 2",
+            "handed back: ok",
+            "exit y: ok",
+            "exit x: ok",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aborted_task_cancels_what_its_send_stack_holds_last_first() {
+    let log = Log::new();
+    let (entered, wait) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn({
+        let log = log.clone();
+        async move {
+            async_with!(SendExitStack::new() as stack => {
+                stack.enter_context(log.context("a")).await?;
+                stack.enter_context(log.context("b")).await?;
+                entered.send(()).unwrap();
+                std::future::pending::<()>().await;
+            });
+            Ok::<(), StackError>(())
+        }
+    });
+    wait.await.unwrap();
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(
+        log.events(),
+        [
+            "enter a", "drop a", "enter b", "drop b", "cancel b", "cancel a"
+        ]
+    );
 }

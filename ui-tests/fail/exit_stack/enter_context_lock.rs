@@ -11,5 +11,5 @@ async fn lock_both(a: &Mutex<u8>, b: &Mutex<u8>) -> Result<(), async_with::Stack
 
 fn main() {
     let (a, b) = (Mutex::new(1), Mutex::new(2));
-    let _ = lock_both(&a, &b);
+    futures::executor::block_on(lock_both(&a, &b)).unwrap();
 }
