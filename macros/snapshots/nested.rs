@@ -9,10 +9,6 @@ async fn expansion() {
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
             ViewOpaque as _, ViewStatic as _,
         };
-        enum __async_with_Failures0<F0, F1> {
-            F0(F0),
-            F1(F1),
-        }
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(outer);
             __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
@@ -42,16 +38,16 @@ async fn expansion() {
             let body = ::core::pin::pin!(
                 async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
                 _, ::core::convert::Infallible, ::core::convert::Infallible,
-                __async_with_Failures0 < _, _ > > ::typed(); } let __async_with_keep0 =
-                __async_with_value0; #[allow(unreachable_code)] let flow :
+                ::async_with::__private::Sites < _, ::async_with::__private::Sites < _ >
+                > > ::typed(); } let __async_with_keep0 = __async_with_value0;
+                #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _,
                 ::core::convert::Infallible, ::core::convert::Infallible,
-                __async_with_Failures0 < _, _ > > =
-                ::async_with::__private::AsyncWithBodyFlow::Value(for item in items { { {
-                use ::async_with::__private:: { ViewBoxed as _, ViewDebug as _,
+                ::async_with::__private::Sites < _, ::async_with::__private::Sites < _ >
+                > > = ::async_with::__private::AsyncWithBodyFlow::Value(for item in items
+                { { { use ::async_with::__private:: { ViewBoxed as _, ViewDebug as _,
                 ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as
-                _, }; enum __async_with_Failures1 < F0 > { F0(F0) } let mut
-                __async_with_guard1 = { let mut __async_with_guard1 =
+                _, }; let mut __async_with_guard1 = { let mut __async_with_guard1 =
                 ::async_with::__private::guard(inner); __async_with_guard1.cancel =
                 ::async_with::AsyncContext::cancel; let __async_with_cut1 = (&
                 ::async_with::__private::ScopeOf::new(& mut __async_with_guard1.context))
@@ -60,33 +56,34 @@ async fn expansion() {
                 ::async_with::AsyncContext::enter(::async_with::__private::context_of(&
                 mut __async_with_guard1.context)). await { ::core::result::Result::Ok(ok)
                 => ok, failed => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(failed
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(failed
                 .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
                 __async_with_result1 = { let body = ::core::pin::pin!(async { if false {
                 return ::async_with::__private::AsyncWithBodyFlow:: < _,
-                ::core::convert::Infallible, usize, __async_with_Failures1 < _ > >
-                ::typed(); } let __async_with_keep1 = __async_with_value1; let i =
+                ::core::convert::Infallible, usize, ::async_with::__private::Sites < _ >
+                > ::typed(); } let __async_with_keep1 = __async_with_value1; let i =
                 __async_with_keep1; if item.skip() { return
                 ::async_with::__private::AsyncWithBodyFlow::Jump(0usize); } i.push(match
                 ::async_with::__private::Branch::branch(item.parse()) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures1::F0(__async_with_residual)),
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
                 }); #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _,
-                ::core::convert::Infallible, usize, __async_with_Failures1 < _ > > =
-                ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
+                ::core::convert::Infallible, usize, ::async_with::__private::Sites < _ >
+                > = ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
                 ::async_with::__private::Caught { body : body, state : & mut
                 __async_with_guard1.state, has_inner : false, } . await }; let
                 __async_with_outcome1 = match & __async_with_result1 {
                 ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::interrupted(interrupted),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
-                => match failure { __async_with_Failures1::F0(failure) =>
+                => match failure { ::async_with::__private::Sites::F0(failure) =>
                 ::async_with::__private::failed((&& && &&
                 ::async_with::__private::View(::async_with::__private::residual_error(failure)))
-                .__async_with_view()), }, ::core::result::Result::Ok(_) =>
+                .__async_with_view()), ::async_with::__private::Sites::Next(never) =>
+                match * never {}, }, ::core::result::Result::Ok(_) =>
                 ::async_with::Outcome::ok(), }; let __async_with_failed1 =
                 __async_with_outcome1.is_err(); let __async_with_exited1 =
                 ::async_with::__private::shield(::async_with::AsyncContext::exit(::async_with::__private::context_of(&
@@ -96,7 +93,7 @@ async fn expansion() {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(failed
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(failed
                 .map(::core::mem::drop))) } }; let __async_with_suppressed1 = { let proof
                 = ::core::marker::PhantomData; if false {
                 ::async_with::checks::suppressed(& __async_with_result1,
@@ -117,8 +114,8 @@ async fn expansion() {
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Fail(failure))
                 => match __async_with_suppressed1 { ::core::option::Option::Some(value)
                 => value, ::core::option::Option::None => { match failure {
-                __async_with_Failures1::F0(failure) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failure)),
+                ::async_with::__private::Sites::F0(failure) => return
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::Next(::async_with::__private::Sites::F0(failure))),
                 } }, }, } } }; }); flow }
             );
             ::async_with::__private::Caught {
@@ -149,7 +146,7 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
             ) => {
                 match failure {
-                    __async_with_Failures0::F0(failure) => {
+                    ::async_with::__private::Sites::F0(failure) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(
                                 ::async_with::__private::residual_error(failure),
@@ -157,7 +154,9 @@ async fn expansion() {
                                 .__async_with_view(),
                         )
                     }
-                    __async_with_Failures0::F1(failure) => {
+                    ::async_with::__private::Sites::Next(
+                        ::async_with::__private::Sites::F0(failure),
+                    ) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(
                                 ::async_with::__private::residual_error(failure),
@@ -165,6 +164,9 @@ async fn expansion() {
                                 .__async_with_view(),
                         )
                     }
+                    ::async_with::__private::Sites::Next(
+                        ::async_with::__private::Sites::Next(never),
+                    ) => match *never {}
                 }
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
@@ -238,7 +240,7 @@ async fn expansion() {
                     ::core::option::Option::Some(value) => value,
                     ::core::option::Option::None => {
                         match failure {
-                            __async_with_Failures0::F0(failure) => {
+                            ::async_with::__private::Sites::F0(failure) => {
                                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                                     ::async_with::checks::Fail {
                                         error: failure,
@@ -246,7 +248,9 @@ async fn expansion() {
                                         .leave(),
                                 );
                             }
-                            __async_with_Failures0::F1(failure) => match failure? {}
+                            ::async_with::__private::Sites::Next(
+                                ::async_with::__private::Sites::F0(failure),
+                            ) => match failure? {}
                         }
                     }
                 }

@@ -9,9 +9,6 @@ async fn expansion() {
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
             ViewOpaque as _, ViewStatic as _,
         };
-        enum __async_with_Failures0<F0> {
-            F0(F0),
-        }
         let __async_with_witness = ::async_with::__private::witness();
         if false {
             return __async_with_witness.never();
@@ -46,19 +43,19 @@ async fn expansion() {
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
                 async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
-                _, _, ::core::convert::Infallible, __async_with_Failures0 < _ > >
+                _, _, ::core::convert::Infallible, ::async_with::__private::Sites < _ > >
                 ::typed(); } let __async_with_keep0 = __async_with_value0; let tx =
                 __async_with_keep0; match ::async_with::__private::Branch::branch(tx
                 .execute("UPDATE"). await) {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
                 }; if done() { return
                 ::async_with::__private::AsyncWithBodyFlow::ReturnOk((__async_with_witness
                 .ret) (Ok(0))); } #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
-                ::core::convert::Infallible, __async_with_Failures0 < _ > > =
+                ::core::convert::Infallible, ::async_with::__private::Sites < _ > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
             ::async_with::__private::Caught {
@@ -89,7 +86,7 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
             ) => {
                 match failure {
-                    __async_with_Failures0::F0(failure) => {
+                    ::async_with::__private::Sites::F0(failure) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(
                                 ::async_with::__private::residual_error(failure),
@@ -97,6 +94,7 @@ async fn expansion() {
                                 .__async_with_view(),
                         )
                     }
+                    ::async_with::__private::Sites::Next(never) => match *never {}
                 }
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
@@ -170,7 +168,9 @@ async fn expansion() {
                     ::core::option::Option::Some(value) => value,
                     ::core::option::Option::None => {
                         match failure {
-                            __async_with_Failures0::F0(failure) => match failure? {}
+                            ::async_with::__private::Sites::F0(failure) => {
+                                match failure? {}
+                            }
                         }
                     }
                 }

@@ -8,10 +8,6 @@ async fn expansion() {
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
             ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
         };
-        enum __async_with_Failures0<F0, F1> {
-            F0(F0),
-            F1(F1),
-        }
         let __async_with_witness = ::async_with::__private::witness();
         if false {
             return __async_with_witness.never();
@@ -44,11 +40,13 @@ async fn expansion() {
         let __async_with_result0 = {
             let body = ::core::pin::pin!(
                 async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
-                _, _, ::core::convert::Infallible, __async_with_Failures0 < _, _ > >
-                ::typed(); } let __async_with_keep0 = __async_with_value0; let x =
-                __async_with_keep0; #[allow(unreachable_code)] let flow :
+                _, _, ::core::convert::Infallible, ::async_with::__private::Sites < _,
+                ::async_with::__private::Sites < _ > > > ::typed(); } let
+                __async_with_keep0 = __async_with_value0; let x = __async_with_keep0;
+                #[allow(unreachable_code)] let flow :
                 ::async_with::__private::AsyncWithBodyFlow < _, _,
-                ::core::convert::Infallible, __async_with_Failures0 < _, _ > > =
+                ::core::convert::Infallible, ::async_with::__private::Sites < _,
+                ::async_with::__private::Sites < _ > > > =
                 ::async_with::__private::AsyncWithBodyFlow::Value({ use
                 ::async_with::checks:: { TailValue as _, TypeKnownAtTail as _ }; use
                 ::async_with::__private:: { ProbeOther as _, ProbeResult as _, ViewBoxed
@@ -59,7 +57,7 @@ async fn expansion() {
                 ::core::ops::ControlFlow::Continue(__async_with_value) =>
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F0(__async_with_residual)),
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
                 }); __async_with_guard1.cancel = ::async_with::AsyncContext::cancel; let
                 __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(& mut
                 __async_with_guard1.context)).__async_with_cut(); __async_with_guard1
@@ -67,10 +65,10 @@ async fn expansion() {
                 ::async_with::AsyncContext::enter(::async_with::__private::context_of(&
                 mut __async_with_guard1.context)). await { ::core::result::Result::Ok(ok)
                 => ok, failed => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
-                .map(::core::mem::drop))), }; __async_with_guard1.state.armed = true; let
-                __async_with_result1 = { let body = ::core::pin::pin!(async { if false {
-                return ::async_with::__private::AsyncWithBodyFlow:: < _, _,
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::Next(::async_with::__private::Sites::F0(failed
+                .map(::core::mem::drop)))), }; __async_with_guard1.state.armed = true;
+                let __async_with_result1 = { let body = ::core::pin::pin!(async { if
+                false { return ::async_with::__private::AsyncWithBodyFlow:: < _, _,
                 ::core::convert::Infallible, ::core::convert::Infallible > ::typed(); }
                 let __async_with_keep1 = __async_with_value1; let y = __async_with_keep1;
                 if y.is_empty() { return
@@ -106,9 +104,9 @@ async fn expansion() {
                 ::core::result::Result::Ok(ok) => ok, failed => { if let
                 ::core::result::Result::Err(interrupted) = __async_with_result1 {
                 ::async_with::__private::resume_panic(interrupted) } return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(__async_with_Failures0::F1(failed
-                .map(::core::mem::drop))) } }; let __async_with_suppressed1 = { let proof
-                = ::core::marker::PhantomData; if false {
+                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::Next(::async_with::__private::Sites::F0(failed
+                .map(::core::mem::drop)))) } }; let __async_with_suppressed1 = { let
+                proof = ::core::marker::PhantomData; if false {
                 ::async_with::checks::suppressed(& __async_with_result1,
                 __async_with_decision1, proof) }
                 ::async_with::checks::suppressed_value(proof, __async_with_decision1,
@@ -158,7 +156,7 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
             ) => {
                 match failure {
-                    __async_with_Failures0::F0(failure) => {
+                    ::async_with::__private::Sites::F0(failure) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(
                                 ::async_with::__private::residual_error(failure),
@@ -166,7 +164,9 @@ async fn expansion() {
                                 .__async_with_view(),
                         )
                     }
-                    __async_with_Failures0::F1(failure) => {
+                    ::async_with::__private::Sites::Next(
+                        ::async_with::__private::Sites::F0(failure),
+                    ) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(
                                 ::async_with::__private::residual_error(failure),
@@ -174,6 +174,9 @@ async fn expansion() {
                                 .__async_with_view(),
                         )
                     }
+                    ::async_with::__private::Sites::Next(
+                        ::async_with::__private::Sites::Next(never),
+                    ) => match *never {}
                 }
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
@@ -247,8 +250,12 @@ async fn expansion() {
                     ::core::option::Option::Some(value) => value,
                     ::core::option::Option::None => {
                         match failure {
-                            __async_with_Failures0::F0(failure) => match failure? {}
-                            __async_with_Failures0::F1(failure) => {
+                            ::async_with::__private::Sites::F0(failure) => {
+                                match failure? {}
+                            }
+                            ::async_with::__private::Sites::Next(
+                                ::async_with::__private::Sites::F0(failure),
+                            ) => {
                                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                                     ::async_with::checks::Fail {
                                         error: failure,

@@ -10,7 +10,6 @@
 //!
 //! ```text
 //! {
-//!     enum Failures<F0, ..> { F0(F0), .. }            // only when the body can fail
 //!     let witness = witness();                         // outermost layer, only when
 //!     if false { return witness.never(); }             //   something inside returns
 //!     let mut guard = { guard(ctx), with the context's cut (a scope's, or NoCut) };
@@ -27,7 +26,7 @@
 //! }
 //! ```
 
-use crate::model::{Body, Layer, binding, variant};
+use crate::model::{Body, Layer, binding, site, sites_end_by_ref, sites_type};
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::Expr;
@@ -36,7 +35,6 @@ use syn::spanned::Spanned;
 /// The block expression for `layer` and the layers inside it.
 pub fn layer(layer: &Layer) -> TokenStream {
     let private = quote!(::async_with::__private);
-    let failures_decl = failures_decl(layer);
     let witness_decl = layer.declares_witness.then(|| {
         let witness = &layer.names.witness;
         quote! {
@@ -62,7 +60,6 @@ pub fn layer(layer: &Layer) -> TokenStream {
     quote! {{
         #leave_trait
         #view_imports
-        #failures_decl
         #witness_decl
         #enter
         #body
@@ -70,18 +67,6 @@ pub fn layer(layer: &Layer) -> TokenStream {
         #exit
         #replay
     }}
-}
-
-/// Output: `enum Failures<F0, F1> { F0(F0), F1(F1) }`, one variant per failure site,
-/// each holding its error with its own type, so exit sees it as it was (S3) and no type
-/// needs to be known before the body is checked.
-fn failures_decl(layer: &Layer) -> Option<TokenStream> {
-    let sites = layer.leaves.sites.len();
-    (sites > 0).then(|| {
-        let failures = &layer.names.failures;
-        let variants: Vec<_> = (0..sites).map(variant).collect();
-        quote!(enum #failures<#(#variants),*> { #(#variants(#variants)),* })
-    })
 }
 
 /// The traits behind the failure views, in scope only where a view is taken.
@@ -184,9 +169,7 @@ fn body(layer: &Layer) -> TokenStream {
     };
     let sites = layer.leaves.sites.len();
     let f_type = if sites > 0 {
-        let failures = &names.failures;
-        let underscores = (0..sites).map(|_| quote!(_));
-        quote!(#failures<#(#underscores),*>)
+        sites_type(sites)
     } else {
         infallible
     };
@@ -260,13 +243,13 @@ fn outcome(layer: &Layer) -> TokenStream {
     });
     let sites = layer.leaves.sites.len();
     let probe_fail = (sites > 0).then(|| {
-        let failures = &names.failures;
         let arms = (0..sites).map(|index| {
-            let variant = variant(index);
+            let pattern = site(index, quote!(#failure));
             let view = view(quote!(#private::residual_error(#failure)));
-            quote!(#failures::#variant(#failure) => #view,)
+            quote!(#pattern => #view,)
         });
-        quote!(::core::result::Result::Ok(#flow::Fail(#failure)) => match #failure { #(#arms)* },)
+        let end = sites_end_by_ref(sites);
+        quote!(::core::result::Result::Ok(#flow::Fail(#failure)) => match #failure { #(#arms)* #end },)
     });
     quote! {
         let #outcome = match &#result {
@@ -382,7 +365,6 @@ fn replay(layer: &Layer) -> TokenStream {
     let replay_fail = if leaves.sites.is_empty() {
         quote!(match #failure {})
     } else {
-        let failures = &names.failures;
         let guard = &names.guard;
         let sieve = leaves.sieved;
         let sieve_traits = sieve.then(|| {
@@ -391,17 +373,17 @@ fn replay(layer: &Layer) -> TokenStream {
             )
         });
         let arms = leaves.sites.iter().enumerate().map(|(index, leave)| {
-            let variant = variant(index);
+            let pattern = site(index, quote!(#failure));
             if sieve {
                 quote! {
-                    #failures::#variant(#failure) => {
+                    #pattern => {
                         let #failure = (&::async_with::__private::Sieve::new(&#guard.context, #failure))
                             .__async_with_sieve();
                         #leave
                     }
                 }
             } else {
-                quote!(#failures::#variant(#failure) => #leave,)
+                quote!(#pattern => #leave,)
             }
         });
         quote!({ #sieve_traits match #failure { #(#arms)* } })

@@ -8,7 +8,7 @@
 //! the spelling of generated tokens.
 
 use proc_macro2::{Span, TokenStream};
-use quote::format_ident;
+use quote::{format_ident, quote};
 use syn::{Expr, Ident, Pat, Stmt};
 
 /// One context around one body, rewritten.
@@ -61,7 +61,7 @@ pub struct Leaves {
     /// An enter or exit error, from `failed` (a `Result<_, E>` holding an `Err`).
     pub context_error: TokenStream,
     /// One per failing `?` or inner context error, in order: its payload, `failure`,
-    /// leaves. Each is a variant of the layer's failure enum and keeps the error's own
+    /// leaves. Each is a [`site`] of the layer's failures and keeps the error's own
     /// type (S3).
     pub sites: Vec<TokenStream>,
     /// `returned` leaves: (may be a failure, is not one by syntax).
@@ -98,7 +98,6 @@ pub struct Jump {
 /// them; numbered, so nested layers of one call do not shadow each other's items.
 pub struct Names {
     pub witness: Ident,
-    pub failures: Ident,
     pub guard: Ident,
     pub value: Ident,
     pub keep: Ident,
@@ -118,7 +117,6 @@ impl Names {
             |what: &str| format_ident!("__async_with_{}{}", what, id, span = Span::mixed_site());
         Names {
             witness,
-            failures: name("Failures"),
             guard: name("guard"),
             value: name("value"),
             keep: name("keep"),
@@ -139,7 +137,28 @@ pub fn binding(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// The name of failure site `index`'s variant.
-pub fn variant(index: usize) -> Ident {
-    format_ident!("F{}", index)
+/// Failure site `index` of a layer, as an expression or a pattern around `inner`:
+/// `Sites::Next(..Sites::Next(Sites::F0(inner))..)`, `index` levels deep. Each site keeps
+/// its error with its own type, and no item is declared per block.
+pub fn site(index: usize, inner: TokenStream) -> TokenStream {
+    let sites = quote!(::async_with::__private::Sites);
+    (0..index).fold(
+        quote!(#sites::F0(#inner)),
+        |nested, _| quote!(#sites::Next(#nested)),
+    )
+}
+
+/// The failures of a layer with `count` sites: `Sites<_, Sites<_, ..Sites<_>>>`.
+pub fn sites_type(count: usize) -> TokenStream {
+    let sites = quote!(::async_with::__private::Sites);
+    (1..count).fold(quote!(#sites<_>), |nested, _| quote!(#sites<_, #nested>))
+}
+
+/// The arm for the uninhabited end of a layer's failures, needed when they are matched
+/// by reference: `Sites::Next(..(never)..) => match *never {}`.
+pub fn sites_end_by_ref(count: usize) -> TokenStream {
+    let never = binding("never");
+    let sites = quote!(::async_with::__private::Sites);
+    let pattern = (0..count).fold(quote!(#never), |nested, _| quote!(#sites::Next(#nested)));
+    quote!(#pattern => match *#never {},)
 }

@@ -13,7 +13,7 @@
 
 use crate::expand;
 use crate::known_macros::{self, Kind};
-use crate::model::{Body, Exits, Jump, Layer, Leaves, Names, Site, binding, variant};
+use crate::model::{Body, Exits, Jump, Layer, Leaves, Names, Site, binding, site};
 use crate::parse::{self, ContextItem, WithInput};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -412,11 +412,10 @@ impl Target for Rewriter<'_> {
         self.visit_expr_mut(expr);
     }
 
-    fn fail(&mut self, site: Site, payload: TokenStream, span: Span) -> TokenStream {
-        let variant = variant(self.sites.len());
-        self.sites.push((site, span));
-        let failures = &self.names.failures;
-        quote_spanned!(span=> return #FLOW::Fail(#failures::#variant(#payload)))
+    fn fail(&mut self, kind: Site, payload: TokenStream, span: Span) -> TokenStream {
+        let failure = site(self.sites.len(), payload);
+        self.sites.push((kind, span));
+        quote_spanned!(span=> return #FLOW::Fail(#failure))
     }
 
     fn ret(&mut self, returned: TokenStream, probed: bool, span: Span) -> TokenStream {

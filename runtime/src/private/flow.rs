@@ -128,3 +128,11 @@ impl<R> FromResidual<super::Suppressed> for R {
         match residual {}
     }
 }
+
+/// A body's failure, by site: site `i` is `Next` `i` times around `F0`, each with its
+/// residual's own type, so exit sees the error as it was and no type is declared per
+/// block. The last `Next` holds `Infallible`.
+pub enum Sites<F, Rest = std::convert::Infallible> {
+    F0(F),
+    Next(Rest),
+}
