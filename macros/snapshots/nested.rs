@@ -1,9 +1,7 @@
 async fn expansion() {
     {
         use ::async_with::checks::LeaveWith as _;
-        use ::async_with::__private::{
-            NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _,
-        };
+        use ::async_with::__private::{NoScopeCut as _, ScopeCut as _};
         use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
         use ::async_with::__private::{
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
@@ -40,12 +38,9 @@ async fn expansion() {
                 _, ::core::convert::Infallible, ::core::convert::Infallible,
                 ::async_with::__private::Sites < _, ::async_with::__private::Sites < _ >
                 > > ::typed(); } let __async_with_keep0 = __async_with_value0;
-                #[allow(unreachable_code)] let flow :
-                ::async_with::__private::AsyncWithBodyFlow < _,
-                ::core::convert::Infallible, ::core::convert::Infallible,
-                ::async_with::__private::Sites < _, ::async_with::__private::Sites < _ >
-                > > = ::async_with::__private::AsyncWithBodyFlow::Value(for item in items
-                { { { use ::async_with::__private:: { ViewBoxed as _, ViewDebug as _,
+                #[allow(unreachable_code)] let flow =
+                ::async_with::__private::AsyncWithBodyFlow::Value(for item in items { { {
+                use ::async_with::__private:: { ViewBoxed as _, ViewDebug as _,
                 ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as
                 _, }; let mut __async_with_guard1 = { let mut __async_with_guard1 =
                 ::async_with::__private::guard(inner); __async_with_guard1.cancel =
@@ -69,10 +64,8 @@ async fn expansion() {
                 __async_with_value,
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
-                }); #[allow(unreachable_code)] let flow :
-                ::async_with::__private::AsyncWithBodyFlow < _,
-                ::core::convert::Infallible, usize, ::async_with::__private::Sites < _ >
-                > = ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
+                }); #[allow(unreachable_code)] let flow =
+                ::async_with::__private::AsyncWithBodyFlow::Value(()); flow });
                 ::async_with::__private::Caught { body : body, state : & mut
                 __async_with_guard1.state, has_inner : false, } . await }; let
                 __async_with_outcome1 = match & __async_with_result1 {

@@ -1,9 +1,7 @@
 async fn expansion() {
     {
         use ::async_with::checks::LeaveWith as _;
-        use ::async_with::__private::{
-            NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _,
-        };
+        use ::async_with::__private::{NoScopeCut as _, ScopeCut as _};
         use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
         use ::async_with::__private::{
             ViewBoxed as _, ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
@@ -53,9 +51,7 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
                 }; if done() { return
                 ::async_with::__private::AsyncWithBodyFlow::ReturnOk((__async_with_witness
-                .ret) (Ok(0))); } #[allow(unreachable_code)] let flow :
-                ::async_with::__private::AsyncWithBodyFlow < _, _,
-                ::core::convert::Infallible, ::async_with::__private::Sites < _ > > =
+                .ret) (Ok(0))); } #[allow(unreachable_code)] let flow =
                 ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
             );
             ::async_with::__private::Caught {

@@ -1,9 +1,7 @@
 async fn expansion() {
     {
         use ::async_with::checks::LeaveWith as _;
-        use ::async_with::__private::{
-            NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _,
-        };
+        use ::async_with::__private::{NoScopeCut as _, ScopeCut as _};
         use ::async_with::__private::{
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
             ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
@@ -43,10 +41,7 @@ async fn expansion() {
                 _, _, ::core::convert::Infallible, ::async_with::__private::Sites < _,
                 ::async_with::__private::Sites < _ > > > ::typed(); } let
                 __async_with_keep0 = __async_with_value0; let x = __async_with_keep0;
-                #[allow(unreachable_code)] let flow :
-                ::async_with::__private::AsyncWithBodyFlow < _, _,
-                ::core::convert::Infallible, ::async_with::__private::Sites < _,
-                ::async_with::__private::Sites < _ > > > =
+                #[allow(unreachable_code)] let flow =
                 ::async_with::__private::AsyncWithBodyFlow::Value({ use
                 ::async_with::checks:: { TailValue as _, TypeKnownAtTail as _ }; use
                 ::async_with::__private:: { ProbeOther as _, ProbeResult as _, ViewBoxed
@@ -73,9 +68,7 @@ async fn expansion() {
                 let __async_with_keep1 = __async_with_value1; let y = __async_with_keep1;
                 if y.is_empty() { return
                 ::async_with::__private::AsyncWithBodyFlow::Return((__async_with_witness
-                .ret) (Err(Empty))); } #[allow(unreachable_code)] let flow :
-                ::async_with::__private::AsyncWithBodyFlow < _, _,
-                ::core::convert::Infallible, ::core::convert::Infallible > =
+                .ret) (Err(Empty))); } #[allow(unreachable_code)] let flow =
                 ::async_with::__private::AsyncWithBodyFlow::Value(y.len()); flow });
                 ::async_with::__private::Caught { body : body, state : & mut
                 __async_with_guard1.state, has_inner : false, } . await }; let

@@ -48,7 +48,7 @@ pub fn layer(layer: &Layer) -> TokenStream {
     let leave_trait = layer.outermost.then(|| {
         quote!(
             use ::async_with::checks::LeaveWith as _;
-            use #private::{NoScopeCut as _, ScopeCut as _, SievePass as _, SieveSuppressed as _};
+            use #private::{NoScopeCut as _, ScopeCut as _};
         )
     });
     let view_imports = view_imports(layer);
@@ -186,10 +186,10 @@ fn body(layer: &Layer) -> TokenStream {
                 let #keep = #value;
                 #bind
                 #stmts
-                // When the statements above always leave, this is never reached.
+                // When the statements above always leave, this is never reached. (Its type
+                // is the one given above.)
                 #[allow(unreachable_code)]
-                let #flow_binding: ::async_with::__private::AsyncWithBodyFlow<_, #r_type, #j_type, #f_type> =
-                    ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
+                let #flow_binding = ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
             });
             ::async_with::__private::Caught {

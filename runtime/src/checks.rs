@@ -60,7 +60,8 @@ pub struct Fail<E> {
 
 impl Fail<Infallible> {
     #[doc(hidden)]
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn leave(self) -> Leave<Infallible, NeverFails> {
         Leave(self.error, PhantomData)
     }
@@ -72,7 +73,8 @@ pub trait LeaveWith<E> {
 }
 
 impl<E> LeaveWith<E> for Fail<E> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn leave(self) -> Leave<E, Fallible> {
         Leave(self.error, PhantomData)
     }
@@ -84,7 +86,8 @@ impl<E> LeaveWith<E> for Fail<E> {
 
 #[diagnostic::do_not_recommend]
 impl<R> CanReturnError<Infallible, NeverFails> for R {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_leave(leave: Leave<Infallible, NeverFails>) -> R {
         match leave.0 {
             Ok(()) => unreachable!("async_with: only failures leave"),
@@ -95,7 +98,8 @@ impl<R> CanReturnError<Infallible, NeverFails> for R {
 
 #[diagnostic::do_not_recommend]
 impl<T, E, F: From<E>> CanReturnError<E> for Result<T, F> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_leave(leave: Leave<E, Fallible>) -> Self {
         match leave.0 {
             Ok(()) => unreachable!("async_with: only failures leave"),
@@ -141,7 +145,8 @@ pub trait SuppressesInto<V> {
 
 #[diagnostic::do_not_recommend]
 impl<V> SuppressesInto<V> for () {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_suppressed(self) -> Option<V> {
         None
     }
@@ -149,7 +154,8 @@ impl<V> SuppressesInto<V> for () {
 
 #[diagnostic::do_not_recommend]
 impl SuppressesInto<()> for Exit {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_suppressed(self) -> Option<()> {
         crate::ExitDecision::suppresses(self).then_some(())
     }
@@ -157,7 +163,8 @@ impl SuppressesInto<()> for Exit {
 
 #[diagnostic::do_not_recommend]
 impl<T> SuppressesInto<Option<T>> for Exit {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_suppressed(self) -> Option<Option<T>> {
         crate::ExitDecision::suppresses(self).then_some(None)
     }
@@ -183,7 +190,8 @@ pub fn suppressed<V, R, J, F, D: SuppressesInto<V>>(
 /// The value a suppressed failure gives: generic over the value's and the decision's
 /// types only, so blocks of the same types share one copy.
 #[doc(hidden)]
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn suppressed_value<V, D: SuppressesInto<V>>(
     _proof: core::marker::PhantomData<V>,
     decision: D,
@@ -236,7 +244,8 @@ pub trait TypeKnownAtTail<'a> {
 #[diagnostic::do_not_recommend]
 impl<'a, T, E> TypeKnownAtTail<'a> for Tail<'a, Result<T, E>> {
     type Err = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_tail(&self) -> Option<&'a E> {
         self.0.as_ref().err()
     }
@@ -263,7 +272,8 @@ pub trait TailValue<'a> {
 }
 
 impl<'a, T> TailValue<'a> for &Tail<'a, T> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_tail(&self) -> Option<&'a crate::__private::NoneReturned> {
         None
     }
@@ -363,7 +373,8 @@ pub trait GeneratorEnd {
 #[diagnostic::do_not_recommend]
 impl<E> GeneratorEnd for Result<crate::HandedOff, E> {
     type Error = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn into_end(self) -> Self {
         self
     }

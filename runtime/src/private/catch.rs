@@ -43,13 +43,16 @@ thread_local! {
 const CUTTING: usize = 1;
 const ONE_PENDING: usize = 2;
 
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn state() -> usize {
     STATE.with(Cell::get)
 }
 
 /// Counts a block left pending on this thread.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn mark_pending() {
     STATE.with(|s| s.set(s.get().wrapping_add(ONE_PENDING)));
 }
@@ -99,7 +102,8 @@ pub trait CutSignal {
     fn fired(&self) -> Option<CutReason>;
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn as_dyn(&mut self) -> Option<&mut dyn CutSignal>
     where
         Self: Sized,
@@ -139,7 +143,9 @@ impl CutSignal for NoCut {
         None
     }
 
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn as_dyn(&mut self) -> Option<&mut dyn CutSignal> {
         None
     }
@@ -361,7 +367,8 @@ pin_project_lite::pin_project! {
 /// no-op exit into the block. The exit of a block cut by an enclosing scope never
 /// completes once it has succeeded: it disarms the guard (its exit ran, so `cancel` must
 /// not) and stays pending, not counted, until that scope drops the block.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn shield<F: Future, S>(exit: F, state: &mut BlockState<S>) -> Shielded<'_, F, S> {
     Shielded {
         exit,
@@ -372,7 +379,9 @@ pub fn shield<F: Future, S>(exit: F, state: &mut BlockState<S>) -> Shielded<'_, 
 impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
     type Output = F::Output;
 
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let Some(state) = this.state.as_deref_mut() else {
@@ -395,7 +404,8 @@ impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
 }
 
 /// Clears the cut bit for an exit's poll; whether it was set.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn shield_on() -> bool {
     STATE.with(|s| {
         let value = s.get();
@@ -424,7 +434,8 @@ fn shielded_after(shielded: bool, pending: bool) {
 pub struct ScopeOf<'a, C>(Cell<Option<&'a mut C>>);
 
 impl<'a, C> ScopeOf<'a, C> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn new(context: &'a mut C) -> Self {
         ScopeOf(Cell::new(Some(context)))
     }
@@ -437,7 +448,8 @@ pub trait ScopeCut {
 
 impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
     type Cut = Fired<C::Cut>;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_cut(&self) -> Fired<C::Cut> {
         match self.0.take() {
             Some(context) => Fired {
@@ -454,7 +466,8 @@ pub trait NoScopeCut {
 }
 
 impl<C> NoScopeCut for &ScopeOf<'_, C> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_cut(&self) -> NoCut {
         NoCut
     }

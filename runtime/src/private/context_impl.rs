@@ -11,7 +11,8 @@ pub trait IntoResult {
 impl<T, E> IntoResult for Result<T, E> {
     type Ok = T;
     type Err = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn into_result(self) -> Self {
         self
     }
@@ -34,7 +35,8 @@ pub trait SameError<Enter> {
 impl<T, U> SameError<U> for Result<T, U> {
     type Ok = T;
     type Err = U;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn into_same(self) -> Self {
         self
     }

@@ -23,7 +23,8 @@ fn identity<R>(value: R) -> R {
 }
 
 /// A witness of the enclosing function's return type, still to be inferred.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub const fn witness<R>() -> Witness<R> {
     Witness { ret: identity }
 }
@@ -49,7 +50,8 @@ pub trait Branch {
 impl<T, E> Branch for Result<T, E> {
     type Output = T;
     type Residual = Result<Infallible, E>;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
             Ok(v) => ControlFlow::Continue(v),
@@ -61,7 +63,8 @@ impl<T, E> Branch for Result<T, E> {
 impl<T> Branch for Option<T> {
     type Output = T;
     type Residual = Option<Infallible>;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
             Some(v) => ControlFlow::Continue(v),
@@ -82,7 +85,8 @@ pub trait FromResidual<R> {
 }
 
 impl<T, E, F: ConvertError<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn from_residual(residual: Result<Infallible, E>) -> Self {
         match residual {
             Err(e) => Err(F::convert(e)),
@@ -103,27 +107,31 @@ pub trait ConvertError<E> {
 
 #[diagnostic::do_not_recommend]
 impl<E, F: From<E>> ConvertError<E> for F {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn convert(error: E) -> F {
         F::from(error)
     }
 }
 
 impl<T> FromResidual<Option<Infallible>> for Option<T> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn from_residual(_: Option<Infallible>) -> Self {
         None
     }
 }
 
 /// Leaves the enclosing function with a `?` residual, converted as `?` converts.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn from_residual<R: FromResidual<Res>, Res>(residual: Res) -> R {
     R::from_residual(residual)
 }
 
 impl<R> FromResidual<super::Suppressed> for R {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn from_residual(residual: super::Suppressed) -> Self {
         match residual {}
     }

@@ -53,7 +53,8 @@ pub struct Unguarded<C> {
 /// hook by naming `AsyncContext::cancel`, as it names `enter` and `exit`, over the
 /// context expression, so a value that is not a context is reported once, there (D1),
 /// with no note about this function.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn guard<C>(context: C) -> Unguarded<C> {
     Unguarded {
         context,
@@ -64,7 +65,8 @@ pub fn guard<C>(context: C) -> Unguarded<C> {
 impl<C> Unguarded<C> {
     /// The guard, holding the context's cut. (Kept in the guard rather than in a local of
     /// the block: a local alive across enter's await made every block's future larger.)
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn with_cut<S>(self, cut: S) -> Guard<C, S> {
         Guard {
             context: self.context,
@@ -81,7 +83,8 @@ impl<C> Unguarded<C> {
 /// The guarded context (`context_of(&mut guard.context)`), for enter and exit. A call
 /// rather than the bare borrow: a value that is not a context is then blamed on the call,
 /// which the expansion locates over the user's context expression (one report, D1).
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn context_of<C>(context: &mut C) -> &mut C {
     context
 }

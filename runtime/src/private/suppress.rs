@@ -31,7 +31,8 @@ pub struct Sieve<'a, C, F> {
 }
 
 impl<'a, C, F> Sieve<'a, C, F> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn new(_context: &'a C, failure: F) -> Self {
         Sieve {
             context: std::marker::PhantomData,
@@ -80,7 +81,8 @@ pub trait SievePass {
 
 impl<C, F> SievePass for &Sieve<'_, C, F> {
     type Out = F;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_sieve(&self) -> F {
         self.take()
     }

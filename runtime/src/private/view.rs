@@ -19,7 +19,8 @@ pub trait Residual {
 
 impl<E> Residual for Result<Infallible, E> {
     type Error = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn error(&self) -> &E {
         match self {
             Ok(never) => match *never {},
@@ -30,7 +31,8 @@ impl<E> Residual for Result<Infallible, E> {
 
 impl Residual for Option<Infallible> {
     type Error = NoneReturned;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn error(&self) -> &NoneReturned {
         &NoneReturned
     }
@@ -46,7 +48,8 @@ impl Residual for super::Suppressed {
 /// An enter or exit failure of a nested context.
 impl<E> Residual for Result<(), E> {
     type Error = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn error(&self) -> &E {
         match self {
             Ok(()) => unreachable!("async_with: only failures leave"),
@@ -55,13 +58,16 @@ impl<E> Residual for Result<(), E> {
     }
 }
 
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn residual_error<R: Residual>(residual: &R) -> &R::Error {
     residual.error()
 }
 
 /// The outcome of a failure, seen through the view chosen for its type.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn failed(failure: Failure<'_>) -> Outcome<'_> {
     Outcome::from_failure(failure)
 }
@@ -92,7 +98,8 @@ pub trait ProbeResult<'a> {
 
 impl<'a, T, E> ProbeResult<'a> for Probe<'a, Result<T, E>> {
     type Err = E;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_split(&self) -> Option<&'a E> {
         self.0.as_ref().err()
     }
@@ -100,7 +107,8 @@ impl<'a, T, E> ProbeResult<'a> for Probe<'a, Result<T, E>> {
 
 impl<'a, T> ProbeResult<'a> for Probe<'a, Option<T>> {
     type Err = NoneReturned;
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_split(&self) -> Option<&'a NoneReturned> {
         match self.0 {
             Some(_) => None,
@@ -114,7 +122,8 @@ pub trait ProbeOther<'a> {
 }
 
 impl<'a, T> ProbeOther<'a> for &Probe<'a, T> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn __async_with_split(&self) -> Option<&'a NoneReturned> {
         None
     }
