@@ -6,12 +6,18 @@
 # compilation is timed (debug, non-incremental), `ROUNDS` times each.
 #
 #   bash tests/benches/build_time.sh            # ROUNDS=3 by default
+#   MEASURE=instructions bash tests/benches/build_time.sh
+#
+# The second form counts the instructions rustc executes for each crate's own compilation
+# (valgrind's cachegrind; `BLOCKS=100` by default there), minus those of the same crate
+# with no functions: deterministic to 0.01 %, where wall and CPU time on a shared 2-core
+# machine vary by ±10 % between runs. Needs `valgrind` on the PATH.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 out="$root/target/build-time"
 rounds=${ROUNDS:-3}
-blocks=${BLOCKS:-1000}
+if [ "${MEASURE:-time}" = instructions ]; then blocks=${BLOCKS:-100}; else blocks=${BLOCKS:-1000}; fi
 mkdir -p "$out"
 
 crate() { # name, body-generator
@@ -134,6 +140,28 @@ crates="with_macro by_hand with_macro_realistic by_hand_realistic"
 for c in $crates; do crate "$c" "$c"; done
 
 export CARGO_TARGET_DIR="$out/target" CARGO_INCREMENTAL=0
+
+if [ "${MEASURE:-time}" = instructions ]; then
+    # The same crates' headers with no function: what every crate pays regardless.
+    crate empty true
+    for c in empty $crates; do
+        cmd=$(cd "$out/$c" && touch src/lib.rs && cargo build -v 2>&1 |
+            sed -n "s/.*Running \`\(.*rustc --crate-name $c .*\)\`$/\1/p")
+        # shellcheck disable=SC2086
+        n=$(cd "$out/$c" && eval "valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null $cmd" 2>&1 |
+            sed -n 's/.*I *refs: *//p' | tr -d ,)
+        echo "$c $n"
+    done | awk -v blocks="$blocks" '
+        { n[$1] = $2 }
+        END {
+            e = n["empty"]
+            for (c in n) if (c != "empty") per[c] = (n[c] - e) / blocks / 1e6
+            printf "per block, millions of instructions: async_with! %.1f, by hand %.1f\n", per["with_macro"], per["by_hand"]
+            printf "trivial shape: ratio %.2fx\n", per["with_macro"] / per["by_hand"]
+            printf "realistic shape: async_with! %.1f, by hand %.1f, ratio %.2fx\n", per["with_macro_realistic"], per["by_hand_realistic"], per["with_macro_realistic"] / per["by_hand_realistic"]
+        }'
+    exit 0
+fi
 for c in $crates; do
     (cd "$out/$c" && cargo build -q 2>/dev/null)  # dependencies, and a warm-up
 done

@@ -59,7 +59,6 @@ impl<E> Residual for Result<(), E> {
 }
 
 #[cfg_attr(debug_assertions, inline)]
-
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn residual_error<R: Residual>(residual: &R) -> &R::Error {
     residual.error()
