@@ -10,9 +10,9 @@ async fn expansion() {
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(outer);
             __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
-            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-                &mut __async_with_guard0.context,
-            ))
+            let __async_with_cut0 = ::async_with::__private::ScopeOf(
+                    &mut __async_with_guard0.context,
+                )
                 .__async_with_cut();
             __async_with_guard0.with_cut(__async_with_cut0)
         };
@@ -44,8 +44,8 @@ async fn expansion() {
                 ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as
                 _, }; let mut __async_with_guard1 = { let mut __async_with_guard1 =
                 ::async_with::__private::guard(inner); __async_with_guard1.cancel =
-                ::async_with::AsyncContext::cancel; let __async_with_cut1 = (&
-                ::async_with::__private::ScopeOf::new(& mut __async_with_guard1.context))
+                ::async_with::AsyncContext::cancel; let __async_with_cut1 =
+                ::async_with::__private::ScopeOf(& mut __async_with_guard1.context)
                 .__async_with_cut(); __async_with_guard1.with_cut(__async_with_cut1) };
                 let __async_with_value1 = match
                 ::async_with::AsyncContext::enter(::async_with::__private::context_of(&

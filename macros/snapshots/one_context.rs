@@ -16,9 +16,9 @@ async fn expansion() {
                 db.transaction(),
             );
             __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
-            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-                &mut __async_with_guard0.context,
-            ))
+            let __async_with_cut0 = ::async_with::__private::ScopeOf(
+                    &mut __async_with_guard0.context,
+                )
                 .__async_with_cut();
             __async_with_guard0.with_cut(__async_with_cut0)
         };

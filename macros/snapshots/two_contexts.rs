@@ -13,9 +13,9 @@ async fn expansion() {
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
             __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
-            let __async_with_cut0 = (&::async_with::__private::ScopeOf::new(
-                &mut __async_with_guard0.context,
-            ))
+            let __async_with_cut0 = ::async_with::__private::ScopeOf(
+                    &mut __async_with_guard0.context,
+                )
                 .__async_with_cut();
             __async_with_guard0.with_cut(__async_with_cut0)
         };
@@ -54,8 +54,8 @@ async fn expansion() {
                 ::core::ops::ControlFlow::Break(__async_with_residual) => return
                 ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
                 }); __async_with_guard1.cancel = ::async_with::AsyncContext::cancel; let
-                __async_with_cut1 = (& ::async_with::__private::ScopeOf::new(& mut
-                __async_with_guard1.context)).__async_with_cut(); __async_with_guard1
+                __async_with_cut1 = ::async_with::__private::ScopeOf(& mut
+                __async_with_guard1.context).__async_with_cut(); __async_with_guard1
                 .with_cut(__async_with_cut1) }; let __async_with_value1 = match
                 ::async_with::AsyncContext::enter(::async_with::__private::context_of(&
                 mut __async_with_guard1.context)). await { ::core::result::Result::Ok(ok)

@@ -116,7 +116,7 @@ fn enter(layer: &Layer) -> TokenStream {
     let (ok, failed) = (binding("ok"), binding("failed"));
     let cut = &names.cut;
     let take_cut = stretch(
-        quote!(let #cut = (&::async_with::__private::ScopeOf::new(&mut #guard.context)).__async_with_cut();),
+        quote!(let #cut = ::async_with::__private::ScopeOf(&mut #guard.context).__async_with_cut();),
         first,
         last,
     );

@@ -442,46 +442,36 @@ fn shielded_after(shielded: bool, pending: bool) {
 
 // ---- Is the context a scope? (autoref specialization on the concrete type)
 
-/// Receiver `&ScopeOf(&mut context)`: a [`Scope`](crate::Scope) gives its cut, anything
-/// else [`NoCut`]. In generic code the declared bounds decide.
-pub struct ScopeOf<'a, C>(Cell<Option<&'a mut C>>);
-
-impl<'a, C> ScopeOf<'a, C> {
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn new(context: &'a mut C) -> Self {
-        ScopeOf(Cell::new(Some(context)))
-    }
-}
+/// Receiver `ScopeOf(&mut context)`, by value: a [`Scope`](crate::Scope) gives its cut,
+/// anything else (found one autoref later) [`NoCut`]. In generic code the declared bounds
+/// decide.
+pub struct ScopeOf<'a, C>(pub &'a mut C);
 
 pub trait ScopeCut {
     type Cut;
-    fn __async_with_cut(&self) -> Self::Cut;
+    fn __async_with_cut(self) -> Self::Cut;
 }
 
 impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
     type Cut = Fired<C::Cut>;
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_cut(&self) -> Fired<C::Cut> {
-        match self.0.take() {
-            Some(context) => Fired {
-                cut: context.cut(),
-                reason: None,
-            },
-            None => unreachable!("async_with: a scope's cut is taken once"),
+    fn __async_with_cut(self) -> Fired<C::Cut> {
+        Fired {
+            cut: self.0.cut(),
+            reason: None,
         }
     }
 }
 
 pub trait NoScopeCut {
-    fn __async_with_cut(&self) -> NoCut;
+    fn __async_with_cut(self) -> NoCut;
 }
 
 impl<C> NoScopeCut for &ScopeOf<'_, C> {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_cut(&self) -> NoCut {
+    fn __async_with_cut(self) -> NoCut {
         NoCut
     }
 }
