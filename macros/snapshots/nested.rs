@@ -25,7 +25,7 @@ async fn expansion() {
             failed => {
                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                     ::async_with::checks::Fail {
-                        error: failed.map(::core::mem::drop),
+                        error: failed,
                     }
                         .leave(),
                 );
@@ -184,7 +184,7 @@ async fn expansion() {
                 }
                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                     ::async_with::checks::Fail {
-                        error: failed.map(::core::mem::drop),
+                        error: failed,
                     }
                         .leave(),
                 );

@@ -28,7 +28,7 @@ async fn expansion() {
             failed => {
                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                     ::async_with::checks::Fail {
-                        error: failed.map(::core::mem::drop),
+                        error: failed,
                     }
                         .leave(),
                 );
@@ -194,7 +194,7 @@ async fn expansion() {
                 }
                 return (::async_with::checks::CanReturnError::__async_with_leave)(
                     ::async_with::checks::Fail {
-                        error: failed.map(::core::mem::drop),
+                        error: failed,
                     }
                         .leave(),
                 );

@@ -247,11 +247,7 @@ impl Rewriter<'_> {
         let failed = binding("failed");
         let failure = binding("failure");
         let returned = binding("returned");
-        let context_error = self.target.fail(
-            Site::ContextError,
-            quote!(#failed.map(::core::mem::drop)),
-            span,
-        );
+        let context_error = self.target.fail(Site::ContextError, quote!(#failed), span);
         let sieved = crate::expand::is_suppress(context);
         let sites = self
             .sites
@@ -413,6 +409,11 @@ impl Target for Rewriter<'_> {
     }
 
     fn fail(&mut self, kind: Site, payload: TokenStream, span: Span) -> TokenStream {
+        // A context's failed enter or exit (`Result<V, E>`) is kept as `Result<(), E>`.
+        let payload = match kind {
+            Site::ContextError => quote!(#payload.map(::core::mem::drop)),
+            _ => payload,
+        };
         let failure = site(self.sites.len(), payload);
         self.sites.push((kind, span));
         quote_spanned!(span=> return #FLOW::Fail(#failure))

@@ -54,16 +54,16 @@ pub struct Leave<E, Kind>(Result<(), E>, PhantomData<Kind>);
 /// uninhabited type: for `Infallible`, either makes rustc warn about unreachable code in
 /// the user's function.)
 #[doc(hidden)]
-pub struct Fail<E> {
-    pub error: Result<(), E>,
+pub struct Fail<T, E> {
+    pub error: Result<T, E>,
 }
 
-impl Fail<Infallible> {
+impl<T> Fail<T, Infallible> {
     #[doc(hidden)]
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn leave(self) -> Leave<Infallible, NeverFails> {
-        Leave(self.error, PhantomData)
+        Leave(self.error.map(drop), PhantomData)
     }
 }
 
@@ -72,11 +72,11 @@ pub trait LeaveWith<E> {
     fn leave(self) -> Leave<E, Fallible>;
 }
 
-impl<E> LeaveWith<E> for Fail<E> {
+impl<T, E> LeaveWith<E> for Fail<T, E> {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn leave(self) -> Leave<E, Fallible> {
-        Leave(self.error, PhantomData)
+        Leave(self.error.map(drop), PhantomData)
     }
 }
 
