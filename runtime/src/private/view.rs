@@ -68,6 +68,14 @@ pub fn residual_error<R: Residual>(residual: &R) -> &R::Error {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn failed(failure: Failure<'_>) -> Outcome<'_> {
+    // An `ExitStack`'s error shows the error inside it.
+    let failure = match failure {
+        Failure::Static(error) => match error.downcast_ref::<crate::StackError>() {
+            Some(stack) => Failure::Static(&*stack.0),
+            None => failure,
+        },
+        other => other,
+    };
     Outcome::from_failure(failure)
 }
 
@@ -134,28 +142,23 @@ impl<'a, T> ProbeOther<'a> for &Probe<'a, T> {
 
 pub struct View<'a, E>(pub &'a E);
 
-pub trait ViewBoxed<'a> {
-    fn __async_with_view(&self) -> Failure<'a>;
-}
-impl<'a> ViewBoxed<'a> for &&&&&View<'a, Box<dyn Error + Send + Sync>> {
-    fn __async_with_view(&self) -> Failure<'a> {
-        Failure::Static(&**self.0)
-    }
-}
-
-/// An `ExitStack`'s error shows the error inside it.
-impl<'a> ViewBoxed<'a> for &&&&&View<'a, crate::StackError> {
-    fn __async_with_view(&self) -> Failure<'a> {
-        Failure::Static(&*self.0.0)
-    }
-}
-
 pub trait ViewStatic<'a> {
     fn __async_with_view(&self) -> Failure<'a>;
 }
-impl<'a, E: Error + Send + Sync + 'static> ViewStatic<'a> for &&&&View<'a, E> {
+// The usual case first, found at the first step of the lookup.
+impl<'a, E: Error + Send + Sync + 'static> ViewStatic<'a> for &&&&&View<'a, E> {
     fn __async_with_view(&self) -> Failure<'a> {
         Failure::Static(self.0)
+    }
+}
+
+pub trait ViewBoxed<'a> {
+    fn __async_with_view(&self) -> Failure<'a>;
+}
+// `Box<dyn Error + Send + Sync>` is not an `Error` itself: the error inside it.
+impl<'a> ViewBoxed<'a> for &&&&View<'a, Box<dyn Error + Send + Sync>> {
+    fn __async_with_view(&self) -> Failure<'a> {
+        Failure::Static(&**self.0)
     }
 }
 
