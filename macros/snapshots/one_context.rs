@@ -95,6 +95,7 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
+        let __async_with_failed0 = __async_with_outcome0.is_err();
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(
@@ -132,7 +133,7 @@ async fn expansion() {
             ::async_with::checks::suppressed_value(
                 proof,
                 __async_with_decision0,
-                __async_with_outcome0.is_err(),
+                __async_with_failed0,
             )
         };
         match __async_with_result0 {

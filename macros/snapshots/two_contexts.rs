@@ -88,6 +88,7 @@ async fn expansion() {
                 ::async_with::__private::View(error)).__async_with_view()),
                 ::core::option::Option::None => ::async_with::Outcome::ok(), },
                 ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(), }; let
+                __async_with_failed1 = __async_with_outcome1.is_err(); let
                 __async_with_exited1 =
                 ::async_with::__private::shield(::async_with::AsyncContext::exit(::async_with::__private::context_of(&
                 mut __async_with_guard1.context), __async_with_outcome1), & mut
@@ -102,7 +103,7 @@ async fn expansion() {
                 ::async_with::checks::suppressed(& __async_with_result1,
                 __async_with_decision1, proof) }
                 ::async_with::checks::suppressed_value(proof, __async_with_decision1,
-                __async_with_outcome1.is_err()) }; match __async_with_result1 {
+                __async_with_failed1) }; match __async_with_result1 {
                 ::core::result::Result::Err(interrupted) =>
                 ::async_with::__private::unwound(interrupted, __async_with_suppressed1),
                 ::core::result::Result::Ok(::async_with::__private::AsyncWithBodyFlow::Value(value))
@@ -173,6 +174,7 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
+        let __async_with_failed0 = __async_with_outcome0.is_err();
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(
@@ -210,7 +212,7 @@ async fn expansion() {
             ::async_with::checks::suppressed_value(
                 proof,
                 __async_with_decision0,
-                __async_with_outcome0.is_err(),
+                __async_with_failed0,
             )
         };
         match __async_with_result0 {
