@@ -661,3 +661,23 @@ crate::context::send_context! {
     impl[] for Arc<Semaphore>;
     impl[E: Send + 'static] for TaskGroup<E>;
 }
+
+/// A `Send` context when the context it wraps is.
+#[diagnostic::do_not_recommend]
+impl<C: SpawnExit + crate::SendAsyncContext> crate::SendAsyncContext for SpawnExitOnCancel<C> {
+    async fn enter_send(&mut self) -> Result<C::Value<'_>, C::Error> {
+        match &mut self.context {
+            Some(context) => context.enter_send().await,
+            None => unreachable!(
+                "async_with: this SpawnExitOnCancel was cancelled, and its context handed to a spawned exit"
+            ),
+        }
+    }
+
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<C::Decision, C::Error>> + Send {
+        self.context.exit_send(outcome)
+    }
+}

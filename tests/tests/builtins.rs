@@ -190,7 +190,7 @@ struct Session {
     ended: Arc<StdMutex<Vec<String>>>,
 }
 
-#[async_context(spawn_exit_on_cancel)]
+#[async_context(send, spawn_exit_on_cancel)]
 impl Session {
     async fn exit(&mut self, outcome: Outcome<'_>) {
         tokio::task::yield_now().await;
@@ -296,4 +296,35 @@ async fn arc_held_tokio_primitives_are_contexts() -> Result<(), tokio::sync::Acq
     spawned.await.unwrap();
     assert_eq!(slots.available_permits(), 1);
     Ok(())
+}
+
+/// In a `SendExitStack` held by an aborted task, the wrapped context's async exit is
+/// spawned when the stack is dropped, as it is for a block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_exit_stack_spawns_the_exit_of_a_spawn_exit_on_cancel_context() {
+    let ended = Arc::new(StdMutex::new(Vec::new()));
+    let (entered, wait) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn({
+        let ended = ended.clone();
+        async move {
+            let mut stack = async_with::SendExitStack::new();
+            stack
+                .enter_context(SpawnExitOnCancel::new(Session { ended }))
+                .await
+                .unwrap();
+            entered.send(()).unwrap();
+            std::future::pending::<()>().await;
+            drop(stack);
+        }
+    });
+    wait.await.unwrap();
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    for _ in 0..400 {
+        if !ended.lock().unwrap().is_empty() {
+            break;
+        }
+        sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(*ended.lock().unwrap(), ["exit: cancelled"]);
 }
