@@ -204,28 +204,17 @@ where
     }
 }
 
-/// A value kept until the stack unwinds ([`ExitStack::hold`]).
+/// A value kept until the stack unwinds ([`ExitStack::hold`]); in a [`SendExitStack`],
+/// `hold`'s bound makes it `Send`.
 struct HeldEntry<T>(T);
 
-impl<'s, T: 's> Entry<'s, Local> for HeldEntry<T> {
-    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> <Local as Kind>::Exit<'a>
+impl<'s, T: 's, K: Kind> Entry<'s, K> for HeldEntry<T> {
+    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> K::Exit<'a>
     where
         's: 'a,
     {
         drop(self);
-        Local::boxed(std::future::ready(Ok(Exit::Propagate)))
-    }
-
-    fn cancel(self: Box<Self>) {}
-}
-
-impl<'s, T: Send + 's> Entry<'s, Sendable> for HeldEntry<T> {
-    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>) -> <Sendable as Kind>::Exit<'a>
-    where
-        's: 'a,
-    {
-        drop(self);
-        Sendable::boxed(std::future::ready(Ok(Exit::Propagate)))
+        K::boxed(std::future::ready(Ok(Exit::Propagate)))
     }
 
     fn cancel(self: Box<Self>) {}

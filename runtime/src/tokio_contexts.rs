@@ -593,6 +593,16 @@ impl<C: SpawnExit> SpawnExitOnCancel<C> {
             context: Some(context),
         }
     }
+
+    /// The context to enter: it is only handed away by a cancel, after which nothing enters.
+    fn not_handed_away(&mut self) -> &mut C {
+        match &mut self.context {
+            Some(context) => context,
+            None => unreachable!(
+                "async_with: this SpawnExitOnCancel was cancelled, and its context handed to a spawned exit"
+            ),
+        }
+    }
 }
 
 /// A context whose exit can run as a spawned task: owned, `'static`, `Send`, with a
@@ -624,12 +634,7 @@ impl<C: SpawnExit> AsyncContext for SpawnExitOnCancel<C> {
     type Decision = C::Decision;
 
     async fn enter(&mut self) -> Result<C::Value<'_>, C::Error> {
-        match &mut self.context {
-            Some(context) => context.enter().await,
-            None => unreachable!(
-                "async_with: this SpawnExitOnCancel was cancelled, and its context handed to a spawned exit"
-            ),
-        }
+        self.not_handed_away().enter().await
     }
 
     // The `Option<C>` context's exit: nothing to do once the context was handed away.
@@ -666,12 +671,7 @@ crate::context::send_context! {
 #[diagnostic::do_not_recommend]
 impl<C: SpawnExit + crate::SendAsyncContext> crate::SendAsyncContext for SpawnExitOnCancel<C> {
     async fn enter_send(&mut self) -> Result<C::Value<'_>, C::Error> {
-        match &mut self.context {
-            Some(context) => context.enter_send().await,
-            None => unreachable!(
-                "async_with: this SpawnExitOnCancel was cancelled, and its context handed to a spawned exit"
-            ),
-        }
+        self.not_handed_away().enter_send().await
     }
 
     fn exit_send(
