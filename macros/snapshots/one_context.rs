@@ -38,29 +38,44 @@ async fn expansion() {
             }
         };
         __async_with_guard0.state.armed = true;
-        let __async_with_result0 = {
-            let body = ::core::pin::pin!(
-                async { if false { return ::async_with::__private::AsyncWithBodyFlow:: <
-                _, _, ::core::convert::Infallible, ::async_with::__private::Sites < _ > >
-                ::typed(); } let __async_with_keep0 = __async_with_value0; let tx =
-                __async_with_keep0; match ::async_with::__private::Branch::branch(tx
-                .execute("UPDATE"). await) {
-                ::core::ops::ControlFlow::Continue(__async_with_value) =>
-                __async_with_value,
-                ::core::ops::ControlFlow::Break(__async_with_residual) => return
-                ::async_with::__private::AsyncWithBodyFlow::Fail(::async_with::__private::Sites::F0(__async_with_residual)),
-                }; if done() { return
-                ::async_with::__private::AsyncWithBodyFlow::ReturnOk((__async_with_witness
-                .ret) (Ok(0))); } #[allow(unreachable_code)] let flow =
-                ::async_with::__private::AsyncWithBodyFlow::Value(tx.last_id()); flow }
-            );
-            ::async_with::__private::Caught {
-                body: body,
-                state: &mut __async_with_guard0.state,
-                has_inner: false,
-            }
-                .await
-        };
+        let __async_with_result0 = ::async_with::__private::Caught {
+            body: async {
+                if false {
+                    return ::async_with::__private::AsyncWithBodyFlow::<
+                        _,
+                        _,
+                        ::core::convert::Infallible,
+                        ::async_with::__private::Sites<_>,
+                    >::typed();
+                }
+                let __async_with_keep0 = __async_with_value0;
+                let tx = __async_with_keep0;
+                match ::async_with::__private::Branch::branch(
+                    tx.execute("UPDATE").await,
+                ) {
+                    ::core::ops::ControlFlow::Continue(__async_with_value) => {
+                        __async_with_value
+                    }
+                    ::core::ops::ControlFlow::Break(__async_with_residual) => {
+                        return ::async_with::__private::AsyncWithBodyFlow::Fail(
+                            ::async_with::__private::Sites::F0(__async_with_residual),
+                        );
+                    }
+                };
+                if done() {
+                    return ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
+                        (__async_with_witness.ret)(Ok(0)),
+                    );
+                }
+                #[allow(unreachable_code)]
+                let flow = ::async_with::__private::AsyncWithBodyFlow::Value(
+                    tx.last_id(),
+                );
+                flow
+            },
+            state: &mut __async_with_guard0.state,
+        }
+            .await;
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::interrupted(interrupted)
@@ -95,7 +110,7 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
-        let __async_with_failed0 = __async_with_outcome0.is_err();
+        __async_with_guard0.state.failed = __async_with_outcome0.is_err();
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(
@@ -133,7 +148,7 @@ async fn expansion() {
             ::async_with::checks::suppressed_value(
                 proof,
                 __async_with_decision0,
-                __async_with_failed0,
+                __async_with_guard0.state.failed,
             )
         };
         match __async_with_result0 {

@@ -15,13 +15,13 @@
 //!     let mut guard = { guard(ctx), with the context's cut (a scope's, or NoCut) };
 //!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
 //!     guard.state.armed = true;
-//!     let result = Caught { body: pin!(async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }), state: &mut guard.state, .. }.await;
+//!     let result = Caught { body: async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }, state: &mut guard.state }.await;
 //!     let outcome = match &result { interrupted / probed return / probed value / failure views / ok };
-//!     let failed = outcome.is_err();
+//!     guard.state.failed = outcome.is_err();
 //!     let exited = shield(exit(&mut guard.context, outcome), &mut guard.state).await;
 //!     guard.state.armed = false;
 //!     let decision = match exited { Ok(d) => d, failed => { resume a panic; LEAVE } };
-//!     let suppressed = suppressed(&result, decision, failed);
+//!     let suppressed = suppressed(&result, decision, guard.state.failed);
 //!     match result { replay: value / interrupted / return / jump / failure, each via its LEAVE }
 //! }
 //! ```
@@ -139,10 +139,11 @@ fn enter(layer: &Layer) -> TokenStream {
 /// Output:
 ///
 /// ```text
-/// let result = {
-///     let body = pin!(async { let keep = value; let PAT = keep; stmts; Flow::Value(tail) });
-///     Caught { body, state: &mut guard.state, has_inner: false }.await
-/// };
+/// let result = Caught {
+///     body: async { let keep = value; let PAT = keep; stmts; Flow::Value(tail) },
+///     state: &mut guard.state,
+/// }
+/// .await;
 /// ```
 ///
 /// The value lives in the body's future until the body ends, whatever the pattern binds
@@ -174,10 +175,9 @@ fn body(layer: &Layer) -> TokenStream {
         infallible
     };
     let flow_binding = binding("flow");
-    let body = binding("body");
     quote! {
-        let #result = {
-            let #body = ::core::pin::pin!(async {
+        let #result = ::async_with::__private::Caught {
+            body: async {
                 // The future's output type, before any user statement: a `return` hidden
                 // in a macro call is reported at that `return`.
                 if false {
@@ -191,14 +191,10 @@ fn body(layer: &Layer) -> TokenStream {
                 #[allow(unreachable_code)]
                 let #flow_binding = ::async_with::__private::AsyncWithBodyFlow::Value(#tail);
                 #flow_binding
-            });
-            ::async_with::__private::Caught {
-                body: #body,
-                state: &mut #guard.state,
-                has_inner: false,
-            }
-            .await
-        };
+            },
+            state: &mut #guard.state,
+        }
+        .await;
     }
 }
 
@@ -265,11 +261,11 @@ fn outcome(layer: &Layer) -> TokenStream {
 /// Output:
 ///
 /// ```text
-/// let failed = outcome.is_err();
-/// let exited = AsyncContext::exit(&mut guard.context, outcome).await;
+/// guard.state.failed = outcome.is_err();
+/// let exited = shield(AsyncContext::exit(&mut guard.context, outcome), &mut guard.state).await;
 /// guard.state.armed = false;
-/// let decision = match exited { Ok(d) => d, failed => { if let Err(p) = result { resume_unwind(p) } LEAVE } };
-/// let suppressed = checks::suppressed(&result, decision, failed);
+/// let decision = match exited { Ok(d) => d, failed => { if let Err(p) = result { resume_panic(p) } LEAVE } };
+/// let suppressed = checks::suppressed(&result, decision, guard.state.failed);
 /// ```
 ///
 /// An exit error during a panic does not replace the panic (S7). A suppressed failure
@@ -277,12 +273,7 @@ fn outcome(layer: &Layer) -> TokenStream {
 fn exit(layer: &Layer) -> TokenStream {
     let names = &layer.names;
     let (guard, result, outcome) = (&names.guard, &names.result, &names.outcome);
-    let (failed_outcome, exited, decision, suppressed) = (
-        &names.failed_outcome,
-        &names.exited,
-        &names.decision,
-        &names.suppressed,
-    );
+    let (exited, decision, suppressed) = (&names.exited, &names.decision, &names.suppressed);
     let (first, last) = span_range(&layer.context);
     let call = protocol_call(
         "exit",
@@ -306,7 +297,7 @@ fn exit(layer: &Layer) -> TokenStream {
     let proof = binding("proof");
     let check =
         quote_spanned!(body_span=> #checks::suppressed(&#result, #decision_at_body, #proof));
-    let value = quote_spanned!(body_span=> #checks::suppressed_value(#proof, #decision_at_body, #failed_outcome));
+    let value = quote_spanned!(body_span=> #checks::suppressed_value(#proof, #decision_at_body, #guard.state.failed));
     let suppress = quote! {{
         let #proof = ::core::marker::PhantomData;
         if false {
@@ -317,7 +308,9 @@ fn exit(layer: &Layer) -> TokenStream {
     quote! {
         // Read before the exit, not after: an outcome live across the exit's `.await`
         // keeps the optimizer from folding a no-op exit (trivial body 9.6 → 13.2 ns).
-        let #failed_outcome = #outcome.is_err();
+        // Kept in the guard's spare byte, not in a local: a local alive across the
+        // exit's await (most blocks' largest state) took 8 bytes of every block's future.
+        #guard.state.failed = #outcome.is_err();
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;
         #guard.state.armed = false;
         let #decision = match #exited {

@@ -37,6 +37,11 @@ pub struct BlockState<S> {
     /// An enclosing scope cut the body: once its exit succeeded, the block never
     /// completes (it waits to be dropped). See `catch.rs`.
     pub cut_by_scope: bool,
+    /// The outcome given to exit was a failure (read after exit, by the suppression).
+    pub failed: bool,
+    /// Something inside the body (a block, or a block's exit) was left pending at the
+    /// body's last poll. See `catch.rs`.
+    pub has_inner: bool,
     /// The context's cut ([`NoCut`](super::NoCut) when it is not a scope).
     pub cut: S,
 }
@@ -73,6 +78,8 @@ impl<C> Unguarded<C> {
             state: BlockState {
                 armed: false,
                 cut_by_scope: false,
+                has_inner: false,
+                failed: false,
                 cut,
             },
             cancel: self.cancel,
