@@ -552,3 +552,147 @@ async fn s17_suppress_elapsed_around_a_timeout_moves_on_in_a_fn_that_returns_not
         ]
     );
 }
+
+// Rules Trio's cancel scopes and `asyncio.timeout` share, checked the same way here.
+
+#[tokio::test(start_paused = true)]
+async fn s20_a_zero_timeout_cuts_only_at_an_await_a_body_without_one_completes() {
+    async fn no_await() -> Result<u32, Elapsed> {
+        Ok(async_with!(timeout(Duration::ZERO) => { 5 }))
+    }
+    async fn one_await(log: &Log) -> Result<u32, Elapsed> {
+        Ok(async_with!(timeout(Duration::ZERO) => {
+            log.push("runs until its first await");
+            tokio::task::yield_now().await;
+            log.push("not reached");
+            5
+        }))
+    }
+    // `asyncio.timeout(0)` and Trio's `fail_after(0)` around a body with no await.
+    assert_eq!(no_await().await, Ok(5));
+    let log = Log::new();
+    assert_eq!(one_await(&log).await, Err(Elapsed));
+    assert_eq!(log.events(), ["runs until its first await"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_scope_cancelled_from_its_own_body_cuts_at_the_next_await_only() {
+    let log = Log::new();
+    let scope = CancelScope::new();
+    let cut = async_with!(scope as handle => {
+        handle.cancel();
+        log.push("after cancel");
+        tokio::task::yield_now().await;
+        log.push("not reached");
+        Some(1)
+    });
+    assert_eq!(cut, None);
+    assert_eq!(log.events(), ["after cancel"]);
+    // With no await after the cancel, nothing is cut (Trio: `cancelled_caught` stays false).
+    let scope = CancelScope::new();
+    let whole = async_with!(scope as handle => {
+        handle.cancel();
+        Some(2)
+    });
+    assert_eq!(whole, Some(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s20_a_cancel_after_the_block_ended_changes_nothing() {
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    let value = async_with!(scope => { Some(1) });
+    handle.cancel();
+    tokio::task::yield_now().await;
+    assert_eq!(value, Some(1));
+    assert!(handle.is_cancelled());
+}
+
+/// Logs its exit's outcome; the exit awaits.
+struct Named(&'static str, Log);
+
+#[async_context]
+impl Named {
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        self.1
+            .push(format!("exit {}: {}", self.0, describe(&outcome)));
+        tokio::task::yield_now().await;
+        self.1.push(format!("exit {} done", self.0));
+    }
+
+    fn cancel(&mut self) {
+        self.1.push(format!("cancel {}", self.0));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s18_blocks_in_join_and_select_branches_exit_async_when_cut() {
+    async fn joined(log: &Log) -> Result<u32, Elapsed> {
+        Ok(async_with!(timeout(ms(10)) => {
+            let (a, b) = tokio::join!(
+                async { async_with!(Named("a", log.clone()) => { sleep(ms(50)).await; 1 }) },
+                async { async_with!(Named("b", log.clone()) => { sleep(ms(50)).await; 2 }) },
+            );
+            a + b
+        }))
+    }
+    async fn selected(log: &Log) -> Result<u32, Elapsed> {
+        Ok(async_with!(timeout(ms(10)) => {
+            tokio::select! {
+                value = async { async_with!(Named("branch", log.clone()) => { sleep(ms(50)).await; 1 }) } => value,
+                () = std::future::pending() => 2,
+            }
+        }))
+    }
+    let log = Log::new();
+    assert_eq!(joined(&log).await, Err(Elapsed));
+    let mut events = log.events();
+    // Both exits start in the cut's first poll; they then finish in whichever order
+    // `join!` polls them.
+    events[2..].sort();
+    assert_eq!(
+        events,
+        [
+            "exit a: cancelled",
+            "exit b: cancelled",
+            "exit a done",
+            "exit b done"
+        ]
+    );
+    let log = Log::new();
+    assert_eq!(selected(&log).await, Err(Elapsed));
+    assert_eq!(log.events(), ["exit branch: cancelled", "exit branch done"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn s20_an_outer_cancel_scope_cuts_through_an_inner_timeout() {
+    let log = Log::new();
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    tokio::spawn(async move {
+        sleep(ms(10)).await;
+        handle.cancel();
+    });
+    async fn inner(log: &Log) -> Result<(), Elapsed> {
+        async_with!(timeout(ms(100)), Named("inner", log.clone()) => {
+            sleep(ms(50)).await;
+            log.push("not reached");
+        });
+        Ok(())
+    }
+    async_with!(Named("outer", log.clone()), scope => {
+        let inner = inner(&log).await;
+        log.push(format!("not reached either: {inner:?}"));
+    });
+    // The inner timeout saw a cancellation, not its own deadline: it does not turn it
+    // into `Elapsed`; the outer scope swallows its cut, so the outer context sees ok.
+    assert_eq!(
+        log.events(),
+        [
+            "exit inner: cancelled",
+            "exit inner done",
+            "exit outer: ok",
+            "exit outer done"
+        ]
+    );
+}
