@@ -29,7 +29,7 @@ use std::marker::PhantomData;
 #[diagnostic::on_unimplemented(
     message = "this context can fail with `{E}`, so the enclosing function must return a `Result` whose error converts from it",
     label = "this context can fail with `{E}` (from its enter or exit, or a scope's cut), but the enclosing function returns `{Self}`",
-    note = "change the return type to `Result<_, E>` with `E: From<{E}>`, or use a context whose enter and exit cannot fail (error type `Infallible`)",
+    note = "return a `Result<_, E>` whose error type `E` converts from `{E}`: give your error type an `impl From<{E}>`, or use one that converts from any error (`Box<dyn Error + Send + Sync>`, `anyhow::Error`)",
     note = "to move on after the failure instead, put `suppress::<{E}>()` before this context in the same `async_with!` (the block then gives `()`)"
 )]
 pub trait CanReturnError<E, Kind = Fallible> {
