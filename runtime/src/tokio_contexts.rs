@@ -311,6 +311,9 @@ impl AsyncContext for Arc<Semaphore> {
 ///   body's failure goes on.
 /// - When the block is cancelled, every task is aborted (`cancel`). No task outlives
 ///   the block.
+/// - A finished task is forgotten (its result kept only if it is the first failure) when
+///   the next one is spawned, so a body that spawns tasks for as long as it runs — one per
+///   request, say — holds only the unfinished ones.
 ///
 /// Tasks are spawned on the current tokio runtime. Name the tasks' error type when
 /// creating the group (`TaskGroup::<MyError>::new()`): it is the context's error type,
@@ -347,6 +350,10 @@ impl AsyncContext for Arc<Semaphore> {
 pub struct TaskGroup<E> {
     tasks: JoinSet<Result<(), E>>,
     shared: Arc<GroupShared>,
+    /// What finished tasks left, collected as they are forgotten: the first error, and
+    /// the first panic's payload.
+    first_error: Option<E>,
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// What the group's tasks share with the block: whether one failed, the block's waker,
@@ -382,6 +389,39 @@ impl<E: Send + 'static> TaskGroup<E> {
         TaskGroup {
             tasks: JoinSet::new(),
             shared: Arc::default(),
+            first_error: None,
+            panic: None,
+        }
+    }
+
+    /// Keeps what a finished task left (its error, its panic); aborts the others when it
+    /// failed.
+    fn record(&mut self, joined: Result<Result<(), E>, tokio::task::JoinError>) {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                self.first_error.get_or_insert(error);
+                self.tasks.abort_all();
+            }
+            Err(join_error) if join_error.is_panic() => {
+                self.panic.get_or_insert(join_error.into_panic());
+                self.tasks.abort_all();
+            }
+            // Aborted: nothing to report.
+            Err(_) => {}
+        }
+    }
+
+    /// Forgets the tasks that finished (as Python's `TaskGroup` does), so that a body
+    /// spawning tasks for as long as it runs holds only the unfinished ones.
+    fn forget_finished(&mut self) {
+        while let Some(joined) = self.tasks.try_join_next() {
+            self.record(joined);
+        }
+        let mut aborts = lock(&self.shared.aborts);
+        // Pruned when twice the unfinished tasks: each spawn costs O(1) amortized.
+        if aborts.len() > 2 * self.tasks.len() {
+            aborts.retain(|abort| !abort.is_finished());
         }
     }
 
@@ -400,6 +440,7 @@ impl<E: Send + 'static> TaskGroup<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
+        self.forget_finished();
         let shared = self.shared.clone();
         let mut task = Box::pin(task);
         let watched = std::future::poll_fn(move |cx| {
@@ -421,7 +462,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         lock(&self.shared.aborts).push(abort);
     }
 
-    /// How many tasks have not been awaited yet.
+    /// How many tasks are in the group: the unfinished ones, and those that finished since
+    /// the last [`spawn`](Self::spawn) (each spawn forgets the finished ones first).
     ///
     /// ```
     /// assert_eq!(async_with::TaskGroup::<()>::new().len(), 0);
@@ -475,28 +517,17 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         if !outcome.is_ok() {
             self.tasks.abort_all();
         }
-        let mut first_error = None;
-        let mut panic = None;
+        if self.first_error.is_some() || self.panic.is_some() {
+            self.tasks.abort_all();
+        }
         while let Some(joined) = self.tasks.join_next().await {
-            match joined {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    first_error.get_or_insert(error);
-                    self.tasks.abort_all();
-                }
-                Err(join_error) if join_error.is_panic() => {
-                    panic.get_or_insert(join_error.into_panic());
-                    self.tasks.abort_all();
-                }
-                // Aborted: nothing to report.
-                Err(_) => {}
-            }
+            self.record(joined);
         }
         lock(&self.shared.aborts).clear();
-        if let Some(payload) = panic {
+        if let Some(payload) = self.panic.take() {
             std::panic::resume_unwind(payload);
         }
-        match first_error {
+        match self.first_error.take() {
             // A task's failure is the block's, unless the body failed on its own.
             Some(error) if outcome.is_ok() || outcome.is_cut() => Err(error),
             _ => Ok(()),

@@ -185,6 +185,42 @@ async fn task_group_body_failure_or_cancellation_aborts_the_tasks() {
     assert_eq!(tally.counts(), (1, 0, 1), "cancel aborted the task");
 }
 
+#[tokio::test(start_paused = true)]
+async fn task_group_keeps_no_finished_task_while_the_body_runs_on() -> Result<(), TestError> {
+    // A server-style body: one short task per request, for as long as the body runs.
+    // Python's `TaskGroup` forgets a task once it is done; so must this one, or a
+    // long-running body would hold every finished task until its exit.
+    let tally = Tally::default();
+    let mut most = 0;
+    async_with!(TaskGroup::<TestError>::new() as tasks => {
+        for _ in 0..1_000 {
+            tasks.spawn(tally.task(1, Ok(())));
+            sleep(Duration::from_millis(5)).await;
+            most = most.max(tasks.len());
+        }
+    });
+    assert_eq!(tally.counts(), (1_000, 1_000, 1_000));
+    assert!(most <= 2, "{most} tasks held at once");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_group_a_failure_found_while_spawning_still_surfaces_at_exit() {
+    let r = async {
+        async_with!(TaskGroup::<TestError>::new() as tasks => {
+            tasks.spawn(async { Err(TestError("early".into())) });
+            // The task fails on the other worker meanwhile; the next spawn finds its
+            // result and keeps it for exit.
+            std::thread::sleep(Duration::from_millis(50));
+            tasks.spawn(async { Ok(()) });
+            sleep(Duration::from_secs(10)).await;
+        });
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(r, Err(TestError("early".into())));
+}
+
 /// Records how it ended: exit (with the outcome it saw) or the sync cancel hook.
 struct Session {
     ended: Arc<StdMutex<Vec<String>>>,
