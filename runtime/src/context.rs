@@ -112,6 +112,12 @@ pub trait AsyncContext {
     #[doc(hidden)]
     const __ASYNC_WITH_VALUE_HOLDS: bool = false;
 
+    /// Whether the context is one of this crate's scopes (it cuts its body short): an
+    /// `ExitStack` has no body for it to cut, so `enter_context`/`enter_value` refuse such
+    /// contexts at compile time. Set by this crate's scopes only.
+    #[doc(hidden)]
+    const __ASYNC_WITH_SCOPE: bool = false;
+
     /// Acquire the resource; its value is bound by `as PATTERN`.
     async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error>;
 
@@ -245,6 +251,7 @@ impl<C: AsyncContext + ?Sized> AsyncContext for &mut C {
     type Error = C::Error;
     type Decision = C::Decision;
     const __ASYNC_WITH_VALUE_HOLDS: bool = C::__ASYNC_WITH_VALUE_HOLDS;
+    const __ASYNC_WITH_SCOPE: bool = C::__ASYNC_WITH_SCOPE;
 
     // Forwards the inner futures as they are: no extra state machine around them.
     fn enter(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> {
@@ -288,6 +295,7 @@ impl<C: AsyncContext> AsyncContext for Option<C> {
     type Error = C::Error;
     type Decision = C::Decision;
     const __ASYNC_WITH_VALUE_HOLDS: bool = C::__ASYNC_WITH_VALUE_HOLDS;
+    const __ASYNC_WITH_SCOPE: bool = C::__ASYNC_WITH_SCOPE;
 
     async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
         match self {

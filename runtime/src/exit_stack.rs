@@ -330,6 +330,10 @@ impl<'s, K: Kind> Drop for Entries<'s, K> {
 
 /// The build error of `enter_context` for a context whose value is what it guards
 /// (checked where `enter_context` is instantiated: `cargo build`, not `cargo check`).
+const CANNOT_CUT: &str = "a scope (`timeout`, `CancelScope`, `TaskGroup`) in an exit stack would cut nothing: \
+     the stack has no body of its own to cut short. List it in the `async_with!` instead: \
+     `async_with!(timeout(d), ExitStack::new() as stack => ..)`";
+
 const DROPS_ITS_GUARD: &str = "`enter_context` would drop this lock's guard (or this permit) as soon as it is entered, \
      releasing it while the stack goes on: hold the guard itself until the stack closes with \
      `stack.hold(mutex.lock().await)`, or use `async_with!(&mutex as guard => ..)`";
@@ -469,6 +473,7 @@ impl<'s> ExitStack<'s> {
         C::Error: Into<BoxError>,
     {
         const { assert!(!C::__ASYNC_WITH_VALUE_HOLDS, "{}", DROPS_ITS_GUARD) }
+        const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
             match context.enter().await {
                 Ok(value) => drop(value),
@@ -507,6 +512,7 @@ impl<'s> ExitStack<'s> {
         C: for<'v> AsyncContext<Value<'v> = V> + 'static,
         C::Error: Into<BoxError>,
     {
+        const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
             let value = context
                 .enter()
@@ -795,6 +801,7 @@ impl<'s> SendExitStack<'s> {
         C::Error: Into<BoxError>,
     {
         const { assert!(!C::__ASYNC_WITH_VALUE_HOLDS, "{}", DROPS_ITS_GUARD) }
+        const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
             match context.enter_send().await {
                 Ok(value) => drop(value),
@@ -827,6 +834,7 @@ impl<'s> SendExitStack<'s> {
         C: SendAsyncContext + for<'v> AsyncContext<Value<'v> = V> + 'static,
         C::Error: Into<BoxError>,
     {
+        const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
             let value = context
                 .enter_send()

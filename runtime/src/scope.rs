@@ -27,7 +27,10 @@ pub type CutReason = &'static (dyn Error + Send + Sync);
 /// `None`, as [`CancelScope`] does). An exit that does neither panics, naming the mistake.
 ///
 /// Exits are never cut. Work spawned onto other tasks is outside the scope. A generic
-/// `C: AsyncContext` in a block is taken as a plain context (its cut is not polled).
+/// `C: AsyncContext` in a block is taken as a plain context (its cut is not polled). An
+/// `Option` of a scope is a scope. A scope cuts the body of the `async_with!` it is listed
+/// in; an [`ExitStack`](crate::ExitStack) has no body, and refuses this crate's scopes at
+/// compile time (one written by hand, entered into a stack, would cut nothing).
 ///
 /// A scope written by hand: cut the body when a client disconnects.
 ///
@@ -93,6 +96,47 @@ impl<S: Scope + ?Sized> Scope for &mut S {
     type Cut = S::Cut;
     fn cut(&mut self) -> Self::Cut {
         (**self).cut()
+    }
+}
+
+/// An optional scope (`deadline.map(timeout)`): `Some` cuts as its scope does, `None`
+/// never cuts.
+///
+/// ```
+/// use async_with::{async_with, timeout, Elapsed};
+/// use std::time::Duration;
+///
+/// async fn fetch(deadline: Option<Duration>) -> Result<u32, Elapsed> {
+///     async_with!(deadline.map(timeout) => {
+///         tokio::time::sleep(Duration::from_secs(5)).await;
+///     });
+///     Ok(1)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(fetch(Some(Duration::from_secs(1))).await, Err(Elapsed));
+/// assert_eq!(fetch(None).await, Ok(1));
+/// # }
+/// ```
+impl<S: Scope> Scope for Option<S> {
+    type Cut = OptionalCut<S::Cut>;
+    fn cut(&mut self) -> Self::Cut {
+        OptionalCut(self.as_mut().map(Scope::cut))
+    }
+}
+
+/// The cut of an optional scope: never resolves for `None`.
+#[doc(hidden)]
+pub struct OptionalCut<C>(Option<C>);
+
+impl<C: Future<Output = CutReason> + Unpin> Future for OptionalCut<C> {
+    type Output = CutReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
+        match &mut self.get_mut().0 {
+            Some(cut) => Pin::new(cut).poll(cx),
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -258,6 +302,7 @@ impl crate::AsyncContext for CancelScope {
     type Value<'a> = CancelHandle;
     type Error = std::convert::Infallible;
     type Decision = crate::Exit;
+    const __ASYNC_WITH_SCOPE: bool = true;
 
     async fn enter(&mut self) -> Result<CancelHandle, Self::Error> {
         Ok(self.handle())
@@ -363,6 +408,7 @@ mod deadline {
         type Value<'a> = ();
         type Error = Elapsed;
         type Decision = ();
+        const __ASYNC_WITH_SCOPE: bool = true;
 
         async fn enter(&mut self) -> Result<(), Elapsed> {
             Ok(())

@@ -508,6 +508,7 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         Self: 'a;
     type Error = E;
     type Decision = ();
+    const __ASYNC_WITH_SCOPE: bool = true;
 
     async fn enter(&mut self) -> Result<&mut TaskGroup<E>, E> {
         Ok(self)

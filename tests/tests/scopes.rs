@@ -696,3 +696,28 @@ async fn s20_an_outer_cancel_scope_cuts_through_an_inner_timeout() {
         ]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn s17_an_optional_scope_cuts_when_it_is_some_and_never_when_none() {
+    async fn fetch(deadline: Option<Duration>, log: &Log) -> Result<u32, Elapsed> {
+        async_with!(deadline.map(timeout), Named("fetch", log.clone()) => {
+            sleep(ms(500)).await;
+        });
+        Ok(1)
+    }
+    let log = Log::new();
+    assert_eq!(fetch(Some(ms(100)), &log).await, Err(Elapsed));
+    assert_eq!(log.events(), ["exit fetch: cancelled", "exit fetch done"]);
+    let log = Log::new();
+    assert_eq!(fetch(None, &log).await, Ok(1));
+    assert_eq!(log.events(), ["exit fetch: ok", "exit fetch done"]);
+
+    // An optional cancel scope swallows its own cut, as the scope does.
+    let scope = CancelScope::new();
+    scope.handle().cancel();
+    let cut = async_with!(Some(scope) => {
+        sleep(ms(10)).await;
+        Some(1)
+    });
+    assert_eq!(cut, None);
+}
