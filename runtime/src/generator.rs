@@ -26,6 +26,10 @@ use std::task::{Context, Poll};
 /// future must be `Send` (so the context can be used in spawned tasks), and the value
 /// owned (`V: Send + 'static`).
 ///
+/// The function's future is not polled while the block's body runs: a scope written
+/// around the hand-off (a `timeout`) cannot cut that body. List the scope beside the
+/// generator in the `async_with!` instead.
+///
 /// ```
 /// use async_with::{async_with, generator, Generator, Handoff};
 /// use std::sync::{Arc, Mutex};
