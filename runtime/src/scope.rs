@@ -260,6 +260,30 @@ impl CancelScope {
             shared: self.shared.clone(),
         }
     }
+
+    /// Cancels the scope before its block is entered (Trio's `scope.cancel()`): the body
+    /// is cut at its first await. From inside the block or from elsewhere, cancel through
+    /// a [`handle`](Self::handle). (An inherent method, so it is this one that
+    /// `scope.cancel()` calls, not the no-op `AsyncContext::cancel` hook.)
+    ///
+    /// ```
+    /// use async_with::{async_with, AsyncContext, CancelScope};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let scope = CancelScope::new();
+    /// scope.cancel();
+    /// let mut reached = false;
+    /// let value = async_with!(scope => {
+    ///     tokio::task::yield_now().await;
+    ///     reached = true;
+    ///     Some(1)
+    /// });
+    /// assert_eq!((value, reached), (None, false));
+    /// # }
+    /// ```
+    pub fn cancel(&self) {
+        self.shared.set();
+    }
 }
 
 impl CancelHandle {
