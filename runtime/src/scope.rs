@@ -402,8 +402,14 @@ mod deadline {
     /// assert_eq!(slow().await, Err(Elapsed));
     /// # }
     /// ```
+    ///
+    /// The deadline is counted from when the block starts (its cut is taken just before
+    /// enter), as `asyncio.timeout` counts from `__aenter__`: a `timeout(d)` made earlier
+    /// and entered later still gives the body `d`.
     pub fn timeout(duration: Duration) -> Timeout {
-        timeout_at(Instant::now() + duration)
+        Timeout {
+            deadline: Deadline::After(duration),
+        }
     }
 
     /// [`timeout`] with a deadline given as an instant of tokio's clock.
@@ -419,12 +425,20 @@ mod deadline {
     /// # Ok(()) }
     /// ```
     pub fn timeout_at(deadline: Instant) -> Timeout {
-        Timeout { deadline }
+        Timeout {
+            deadline: Deadline::At(deadline),
+        }
     }
 
     /// The context [`timeout`] and [`timeout_at`] build.
     pub struct Timeout {
-        deadline: Instant,
+        deadline: Deadline,
+    }
+
+    enum Deadline {
+        /// This long after the block starts.
+        After(Duration),
+        At(Instant),
     }
 
     #[diagnostic::do_not_recommend]
@@ -451,8 +465,12 @@ mod deadline {
         type Cut = DeadlineCut;
 
         fn cut(&mut self) -> DeadlineCut {
+            let deadline = match self.deadline {
+                Deadline::After(duration) => Instant::now() + duration,
+                Deadline::At(instant) => instant,
+            };
             DeadlineCut {
-                sleep: Box::pin(tokio::time::sleep_until(self.deadline)),
+                sleep: Box::pin(tokio::time::sleep_until(deadline)),
             }
         }
     }

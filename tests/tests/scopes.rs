@@ -721,3 +721,29 @@ async fn s17_an_optional_scope_cuts_when_it_is_some_and_never_when_none() {
     });
     assert_eq!(cut, None);
 }
+
+#[tokio::test(start_paused = true)]
+async fn s17_a_timeout_counts_from_its_block_not_from_when_it_was_made() {
+    // `asyncio.timeout(d)` counts from `__aenter__`.
+    let start = Instant::now();
+    let deadline = timeout(ms(100));
+    sleep(ms(50)).await;
+    let cut: Result<(), Elapsed> = async {
+        async_with!(deadline => { sleep(ms(1000)).await; });
+        Ok(())
+    }
+    .await;
+    assert_eq!(cut, Err(Elapsed));
+    assert_eq!(start.elapsed(), ms(150));
+    // `timeout_at` keeps its instant.
+    let start = Instant::now();
+    let deadline = async_with::timeout_at(start + ms(100));
+    sleep(ms(50)).await;
+    let cut: Result<(), Elapsed> = async {
+        async_with!(deadline => { sleep(ms(1000)).await; });
+        Ok(())
+    }
+    .await;
+    assert_eq!(cut, Err(Elapsed));
+    assert_eq!(start.elapsed(), ms(100));
+}
