@@ -2,7 +2,7 @@
 
 use crate::{Exit, Outcome};
 
-/// A resource with an async enter and an async exit: what [`async_with!`](crate::async_with)
+/// A resource with an async enter and an async exit: what [`async_with!`](macro@crate::async_with)
 /// accepts, Python's `__aenter__`/`__aexit__` pair.
 ///
 /// Most contexts are written with [`#[async_context]`](crate::async_context), which checks

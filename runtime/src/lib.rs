@@ -2,6 +2,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The crate's own blocks (a `TaskGroup`'s tasks) are written with `async_with!`, whose
+// expansion names `::async_with`.
+extern crate self as async_with;
+
 pub mod checks;
 mod context;
 mod exit_stack;

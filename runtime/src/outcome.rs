@@ -4,7 +4,7 @@ use std::any::Any;
 use std::error::Error;
 use std::fmt;
 
-/// How the body of an [`async_with!`](crate::async_with) block ended, handed to
+/// How the body of an [`async_with!`](macro@crate::async_with) block ended, handed to
 /// [`AsyncContext::exit`](crate::AsyncContext::exit).
 ///
 /// An outcome is one of four things:

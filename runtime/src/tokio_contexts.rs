@@ -1,16 +1,17 @@
 //! Built-in contexts over tokio (feature `tokio`, on by default).
 
-use crate::{AsyncContext, Outcome};
+use crate::{AsyncContext, Outcome, async_with};
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use tokio::sync::watch;
 use tokio::sync::{
     AcquireError, Mutex, MutexGuard, OwnedMutexGuard, OwnedSemaphorePermit, RwLock,
     RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
 };
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 
 /// `&tokio::sync::Mutex<T>` is a context that binds the guard: locked for the body,
 /// unlocked (by dropping the guard) before exit.
@@ -302,15 +303,17 @@ impl AsyncContext for Arc<Semaphore> {
 /// Python's `asyncio.TaskGroup`: the body spawns tasks; exit waits for all of them.
 ///
 /// - When every task succeeds, exit returns once the last one has finished.
-/// - The first task to fail (or panic) aborts the others at once and cuts the body short,
-///   as a [`Scope`](crate::Scope): blocks inside the body run their async exits, then the
-///   group's exit waits until every task is gone and fails with that task's error.
+/// - The first task to fail (or panic) cuts the others at once, and the body, as a
+///   [`Scope`](crate::Scope) cuts its body: blocks inside them run their async exits
+///   (Python's `TaskGroup` cancels its tasks, which unwind through their `async with`);
+///   a cut task then ends. The group's exit waits until every task is gone and fails
+///   with that task's error.
 /// - A task's panic is never lost: it resumes after the group's exit has awaited every
 ///   task, also when the body failed.
-/// - When the body itself fails or panics, every task is aborted and awaited, and the
-///   body's failure goes on.
-/// - When the block is cancelled, every task is aborted (`cancel`). No task outlives
-///   the block.
+/// - When the body itself fails or panics, every task is cut the same way and awaited,
+///   and the body's failure goes on.
+/// - When the block is cancelled (dropped), every task is aborted (`cancel`): dropped
+///   where it is, as a dropped future is. No task outlives the block.
 /// - A finished task is forgotten (its result kept only if it is the first failure) when
 ///   the next one is spawned, so a body that spawns tasks for as long as it runs — one per
 ///   request, say — holds only the unfinished ones.
@@ -356,25 +359,33 @@ pub struct TaskGroup<E> {
     panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
-/// What the group's tasks share with the block: whether one failed, the block's waker,
-/// and every task's abort handle.
-#[derive(Default)]
+/// What the group's tasks share with the block: whether the group is being cut (a task
+/// failed or panicked, or the body failed), seen by the block and by every task.
 struct GroupShared {
-    failed: crate::scope::Flag,
-    aborts: StdMutex<Vec<AbortHandle>>,
+    cutting: watch::Sender<bool>,
 }
 
-fn lock<T>(mutex: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+impl Default for GroupShared {
+    fn default() -> Self {
+        GroupShared {
+            cutting: watch::Sender::new(false),
+        }
+    }
 }
 
 impl GroupShared {
-    /// A task failed: abort every task, wake the block so it cuts its body.
-    fn fail(&self) {
-        for abort in lock(&self.aborts).iter() {
-            abort.abort();
-        }
-        self.failed.set();
+    /// A task failed, or the body did: cut every task and the body.
+    fn cut(&self) {
+        self.cutting.send_replace(true);
+    }
+
+    /// Resolves once the group is being cut.
+    fn cut_signal(&self) -> GroupCut {
+        let mut cutting = self.cutting.subscribe();
+        GroupCut(Box::pin(async move {
+            // Err only if the sender is gone, when nothing is left to cut.
+            let _ = cutting.wait_for(|cutting| *cutting).await;
+        }))
     }
 }
 
@@ -394,18 +405,18 @@ impl<E: Send + 'static> TaskGroup<E> {
         }
     }
 
-    /// Keeps what a finished task left (its error, its panic); aborts the others when it
+    /// Keeps what a finished task left (its error, its panic); cuts the others when it
     /// failed.
     fn record(&mut self, joined: Result<Result<(), E>, tokio::task::JoinError>) {
         match joined {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
                 self.first_error.get_or_insert(error);
-                self.tasks.abort_all();
+                self.shared.cut();
             }
             Err(join_error) if join_error.is_panic() => {
                 self.panic.get_or_insert(join_error.into_panic());
-                self.tasks.abort_all();
+                self.shared.cut();
             }
             // Aborted: nothing to report.
             Err(_) => {}
@@ -417,11 +428,6 @@ impl<E: Send + 'static> TaskGroup<E> {
     fn forget_finished(&mut self) {
         while let Some(joined) = self.tasks.try_join_next() {
             self.record(joined);
-        }
-        let mut aborts = lock(&self.shared.aborts);
-        // Pruned when twice the unfinished tasks: each spawn costs O(1) amortized.
-        if aborts.len() > 2 * self.tasks.len() {
-            aborts.retain(|abort| !abort.is_finished());
         }
     }
 
@@ -443,23 +449,28 @@ impl<E: Send + 'static> TaskGroup<E> {
         self.forget_finished();
         let shared = self.shared.clone();
         let mut task = Box::pin(task);
+        // A failure or panic cuts the group at once, before the task's own unwinding.
         let watched = std::future::poll_fn(move |cx| {
             match std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => Poll::Pending,
                 Ok(Poll::Ready(result)) => {
                     if result.is_err() {
-                        shared.fail();
+                        shared.cut();
                     }
                     Poll::Ready(result)
                 }
                 Err(payload) => {
-                    shared.fail();
+                    shared.cut();
                     std::panic::resume_unwind(payload)
                 }
             }
         });
-        let abort = self.tasks.spawn(watched);
-        lock(&self.shared.aborts).push(abort);
+        // Each task runs inside a scope of its own that the group's cut cuts: blocks in a
+        // task run their async exits (Python's TaskGroup cancels its tasks, which unwind
+        // through their `async with`), then the task ends with `Ok(())`.
+        let child = GroupMember(self.shared.clone());
+        self.tasks
+            .spawn(async move { async_with!(child => { Some(watched.await) }).unwrap_or(Ok(())) });
     }
 
     /// How many tasks are in the group: the unfinished ones, and those that finished since
@@ -515,16 +526,12 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
-        if !outcome.is_ok() {
-            self.tasks.abort_all();
-        }
-        if self.first_error.is_some() || self.panic.is_some() {
-            self.tasks.abort_all();
+        if !outcome.is_ok() || self.first_error.is_some() || self.panic.is_some() {
+            self.shared.cut();
         }
         while let Some(joined) = self.tasks.join_next().await {
             self.record(joined);
         }
-        lock(&self.shared.aborts).clear();
         if let Some(payload) = self.panic.take() {
             std::panic::resume_unwind(payload);
         }
@@ -544,26 +551,52 @@ impl<E: Send + 'static> crate::Scope for TaskGroup<E> {
     type Cut = GroupCut;
 
     fn cut(&mut self) -> GroupCut {
-        GroupCut {
-            shared: self.shared.clone(),
-        }
+        self.shared.cut_signal()
     }
 }
 
-/// Resolves when a task of the group failed.
+/// Resolves when the group is being cut (a task failed or panicked, or the body failed).
 #[doc(hidden)]
-pub struct GroupCut {
-    shared: Arc<GroupShared>,
-}
+pub struct GroupCut(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>);
 
 impl Future for GroupCut {
     type Output = crate::CutReason;
 
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
-        self.shared
-            .failed
-            .poll_set(cx)
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
+        self.0
+            .as_mut()
+            .poll(cx)
             .map(|()| &TaskFailed as crate::CutReason)
+    }
+}
+
+/// The scope each task of a [`TaskGroup`] runs in: cut with the group, it swallows its
+/// cut (the task then ends with `Ok(())`; the group reports the failure that cut it).
+struct GroupMember(Arc<GroupShared>);
+
+impl AsyncContext for GroupMember {
+    type Value<'a> = ();
+    type Error = Infallible;
+    type Decision = crate::Exit;
+
+    async fn enter(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<crate::Exit, Infallible> {
+        Ok(if outcome.is_cut() {
+            crate::Exit::Suppress
+        } else {
+            crate::Exit::Propagate
+        })
+    }
+}
+
+impl crate::Scope for GroupMember {
+    type Cut = GroupCut;
+
+    fn cut(&mut self) -> GroupCut {
+        self.0.cut_signal()
     }
 }
 

@@ -255,7 +255,8 @@ async fn s22_a_failed_task_aborts_its_siblings_cuts_the_body_and_surfaces() {
     let start = Instant::now();
     assert_eq!(run(&log, start).await, Err(TestError("task failed".into())));
     let events = log.events();
-    // The sibling was aborted when the task failed, before the cut body's exits ran.
+    // The sibling was cut when the task failed (its locals dropped), before the cut
+    // body's exits ran.
     assert_eq!(
         events,
         [
@@ -746,4 +747,60 @@ async fn s17_a_timeout_counts_from_its_block_not_from_when_it_was_made() {
     .await;
     assert_eq!(cut, Err(Elapsed));
     assert_eq!(start.elapsed(), ms(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_the_other_tasks_are_cut_so_their_blocks_exit_async() {
+    // Python's TaskGroup cancels the other tasks, which unwind through their
+    // `async with`: here their blocks are cut, and their exits run and await.
+    async fn run(log: &Log, start: Instant, body_fails: bool) -> Result<(), TestError> {
+        async_with!(TaskGroup::<TestError>::new() as tasks => {
+            for name in ["a", "b"] {
+                let log = log.clone();
+                tasks.spawn(async move {
+                    async_with!(Slow::new(name, &log, start, ms(20)) => {
+                        sleep(ms(10_000)).await;
+                    });
+                    log.push(format!("task {name} not reached"));
+                    Ok(())
+                });
+            }
+            if body_fails {
+                sleep(ms(300)).await;
+                Err(TestError("body failed".into()))?;
+            } else {
+                tasks.spawn(async {
+                    sleep(ms(300)).await;
+                    Err(TestError("task failed".into()))
+                });
+                sleep(ms(10_000)).await;
+            }
+        });
+        Ok(())
+    }
+    for (body_fails, error) in [(false, "task failed"), (true, "body failed")] {
+        let log = Log::new();
+        let start = Instant::now();
+        assert_eq!(
+            run(&log, start, body_fails).await,
+            Err(TestError(error.into()))
+        );
+        // Both exits start at the cut, then both finish; the two tasks in either order.
+        let mut events = log.events();
+        events[2..4].sort();
+        events[4..6].sort();
+        assert_eq!(
+            events,
+            [
+                "enter a at 0",
+                "enter b at 0",
+                "exit a at 300: cancelled",
+                "exit b at 300: cancelled",
+                "exit a done at 320",
+                "exit b done at 320",
+            ]
+        );
+        // The group's exit waited for the tasks' exits.
+        assert_eq!(start.elapsed(), ms(320));
+    }
 }
