@@ -156,6 +156,31 @@ impl fmt::Display for Elapsed {
 
 impl Error for Elapsed {}
 
+/// An `Elapsed` deadline is an I/O error of kind `TimedOut` (as with tokio's own
+/// `Elapsed`), so a `timeout` block can sit in a function returning `io::Result`.
+///
+/// ```
+/// use async_with::{async_with, timeout};
+/// use std::time::Duration;
+///
+/// async fn read_reply() -> std::io::Result<u32> {
+///     async_with!(timeout(Duration::from_secs(1)) => {
+///         tokio::time::sleep(Duration::from_secs(5)).await;
+///     });
+///     Ok(1)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let error = read_reply().await.unwrap_err();
+/// assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+/// # }
+/// ```
+impl From<Elapsed> for std::io::Error {
+    fn from(elapsed: Elapsed) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
+    }
+}
+
 /// Trio's cancel scope: [`handle`](CancelScope::handle) gives a [`CancelHandle`] whose
 /// [`cancel`](CancelHandle::cancel) cuts the block's body from anywhere (another task,
 /// another thread). The scope swallows its own cut: the block gives `()` (or `None`) and
