@@ -76,3 +76,90 @@ async fn an_early_return_and_a_panic_close_too() {
         ["HELLO", "ABORT panicked: client crashed"]
     );
 }
+
+/// A connection handled by the server below: exit says goodbye on the socket (an await)
+/// and records how the connection ended.
+struct Served {
+    id: u32,
+    ended: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[async_with::async_context]
+impl Served {
+    async fn exit(&mut self, outcome: async_with::Outcome<'_>) {
+        tokio::task::yield_now().await;
+        let line = format!("connection {} ended: {outcome}", self.id);
+        self.ended.lock().unwrap().push(line);
+    }
+}
+
+/// Echoes four bytes, within a deadline.
+async fn serve(
+    mut socket: tokio::net::TcpStream,
+    served: Served,
+    opened: tokio::sync::mpsc::UnboundedSender<u32>,
+) -> io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = opened.send(served.id);
+    async_with!(async_with::timeout(std::time::Duration::from_secs(30)), served => {
+        let mut word = [0u8; 4];
+        socket.read_exact(&mut word).await?;
+        socket.write_all(&word).await?;
+    });
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_shuts_down_gracefully_every_connection_exiting_async() -> io::Result<()> {
+    // A graceful shutdown as Trio programs write it: a `CancelScope` for shutdown around a
+    // `TaskGroup` of connections, each under a `timeout`. Cancelling the scope cuts the
+    // accept loop and every connection still open; each connection's async exit runs.
+    use async_with::{CancelScope, TaskGroup};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let ended = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (opened, mut open) = tokio::sync::mpsc::unbounded_channel();
+    let shutdown = CancelScope::new();
+    let stop = shutdown.handle();
+    let clients = tokio::spawn(async move {
+        let mut echo = tokio::net::TcpStream::connect(addr).await.unwrap();
+        echo.write_all(b"ping").await.unwrap();
+        let mut word = [0u8; 4];
+        echo.read_exact(&mut word).await.unwrap();
+        assert_eq!(&word, b"ping");
+        // Two clients that never write; shut down once the server holds both.
+        let idle = [
+            tokio::net::TcpStream::connect(addr).await.unwrap(),
+            tokio::net::TcpStream::connect(addr).await.unwrap(),
+        ];
+        let mut seen = 0;
+        while seen < 3 {
+            open.recv().await.unwrap();
+            seen += 1;
+        }
+        stop.cancel();
+        idle
+    });
+    let mut next = 0;
+    async_with!(shutdown, TaskGroup::<io::Error>::new() as connections => {
+        loop {
+            let (socket, _) = listener.accept().await?;
+            next += 1;
+            let served = Served { id: next, ended: ended.clone() };
+            connections.spawn(serve(socket, served, opened.clone()));
+        }
+    });
+    drop(clients.await.unwrap());
+    let mut ended = ended.lock().unwrap().clone();
+    ended.sort();
+    assert_eq!(
+        ended,
+        [
+            "connection 1 ended: ok",
+            "connection 2 ended: cancelled",
+            "connection 3 ended: cancelled",
+        ]
+    );
+    Ok(())
+}
