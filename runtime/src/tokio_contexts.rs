@@ -522,6 +522,8 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     const __ASYNC_WITH_SCOPE: bool = true;
 
     async fn enter(&mut self) -> Result<&mut TaskGroup<E>, E> {
+        // A group used again starts afresh: its last use's cut is over.
+        self.shared.cutting.send_replace(false);
         Ok(self)
     }
 

@@ -364,3 +364,29 @@ async fn a_send_exit_stack_spawns_the_exit_of_a_spawn_exit_on_cancel_context() {
     }
     assert_eq!(*ended.lock().unwrap(), ["exit: cancelled"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn task_group_used_again_after_a_failure_starts_afresh() {
+    let mut group = TaskGroup::<TestError>::new();
+    let first = async {
+        async_with!(&mut group as tasks => {
+            tasks.spawn(async { Err(TestError("first use".into())) });
+            sleep(Duration::from_secs(10)).await;
+        });
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(first, Err(TestError("first use".into())));
+    let mut ran = false;
+    let second = async {
+        async_with!(&mut group as tasks => {
+            tasks.spawn(async { Ok(()) });
+            sleep(Duration::from_millis(10)).await;
+            ran = true;
+        });
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(second, Ok(()));
+    assert!(ran, "the second body was cut by the first use's failure");
+}
