@@ -1,9 +1,11 @@
 //! S12/S13 under load: 10,000 blocks on a multi-thread runtime, cancelled at random points
 //! by timeouts and `select!`; every entered context ends exactly once (exit or cancel),
 //! and every bound value is dropped. S17/S18 under load: 10,000 blocks cut by scopes with
-//! random deadlines; every entered context ends exactly once, by its async exit.
+//! random deadlines; every entered context ends exactly once, by its async exit. S22 under
+//! load: task groups whose tasks fail at random; every context entered in a task ends
+//! exactly once, by its async exit.
 
-use async_with::{Elapsed, Outcome, async_context, async_with, suppress, timeout};
+use async_with::{Elapsed, Outcome, TaskGroup, async_context, async_with, suppress, timeout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -224,4 +226,62 @@ async fn ten_thousand_blocks_cut_by_random_deadlines_each_exit_async_exactly_onc
         "exited {exited}, of which cut {exited_cut}"
     );
     assert!(entered < 2 * BLOCKS, "some deadlines passed during enter");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_groups_whose_tasks_fail_at_random_exit_every_task_context_async_once() {
+    // 500 groups of 10 tasks, each task holding two contexts; about one group in three
+    // has a task that fails after a random time, which cuts the others.
+    const GROUPS: usize = 500;
+    const TASKS: usize = BLOCKS / GROUPS / 2;
+    let counters = counters();
+    let mut seed = 0xD1B5_4A32_D192_ED03_u64;
+    let mut groups = tokio::task::JoinSet::new();
+    let mut failing = 0;
+    for group in 0..GROUPS {
+        let mut plan = Vec::new();
+        for task in 0..TASKS {
+            let block = group * TASKS + task;
+            let (r1, r2, r3) = (random(&mut seed), random(&mut seed), random(&mut seed));
+            plan.push((contexts(block, r1, r2, &counters), r3 % 5_000));
+        }
+        let fails_at = random(&mut seed).is_multiple_of(3).then(|| random(&mut seed) % 6_000);
+        failing += usize::from(fails_at.is_some());
+        groups.spawn(async move {
+            let ended = async {
+                async_with!(TaskGroup::<String>::new() as tasks => {
+                    for ((outer, inner), work_us) in plan {
+                        tasks.spawn(async move {
+                            nested(outer, inner, work_us).await;
+                            Ok(())
+                        });
+                    }
+                    if let Some(at) = fails_at {
+                        tasks.spawn(async move {
+                            tokio::time::sleep(Duration::from_micros(at)).await;
+                            Err("task failed".to_string())
+                        });
+                    }
+                });
+                Ok::<(), String>(())
+            }
+            .await;
+            assert_eq!(ended.is_err(), fails_at.is_some());
+        });
+    }
+    while let Some(joined) = groups.join_next().await {
+        joined.unwrap();
+    }
+    let (entered, exited, cancelled) = each_ended_once(&counters);
+    let exited_cut = counters.exited_cut.load(Ordering::SeqCst);
+    eprintln!(
+        "{failing} failing groups: entered {entered}, exited {exited} ({exited_cut} cut), cancelled {cancelled}"
+    );
+    // The group cuts its tasks: no context fell back to its cancel hook.
+    assert_eq!(cancelled, 0, "no context fell back to its cancel hook");
+    assert_eq!(entered, exited, "every entered context exited");
+    assert!(
+        exited_cut > 100,
+        "the failures cut tasks at every stage ({exited_cut} cut)"
+    );
 }
