@@ -804,3 +804,28 @@ async fn s22_the_other_tasks_are_cut_so_their_blocks_exit_async() {
         assert_eq!(start.elapsed(), ms(320));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn s20_scopes_that_fire_in_the_same_poll_cut_innermost_first() {
+    // The rule `asyncio.timeout` follows when nested deadlines have both passed (CPython's
+    // `test_nested_timeouts_loop_busy`): the inner scope cuts its body and ends first;
+    // the outer one cuts at its body's next await. (Trio would let the outer scope catch
+    // both.)
+    let log = Log::new();
+    let (outer, inner) = (CancelScope::new(), CancelScope::new());
+    let (outer_handle, inner_handle) = (outer.handle(), inner.handle());
+    let value = async_with!(outer => {
+        let inner_value = async_with!(inner => {
+            inner_handle.cancel();
+            outer_handle.cancel();
+            sleep(ms(10)).await;
+            Some(1)
+        });
+        log.push(format!("after the inner block: {inner_value:?}"));
+        sleep(ms(10)).await;
+        log.push("not reached");
+        Some(2)
+    });
+    assert_eq!(value, None);
+    assert_eq!(log.events(), ["after the inner block: None"]);
+}
