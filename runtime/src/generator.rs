@@ -26,9 +26,8 @@ use std::task::{Context, Poll};
 /// future must be `Send` (so the context can be used in spawned tasks), and the value
 /// owned (`V: Send + 'static`).
 ///
-/// The function's future is not polled while the block's body runs: a scope written
-/// around the hand-off (a `timeout`) cannot cut that body. List the scope beside the
-/// generator in the `async_with!` instead.
+/// A scope written around the hand-off (a `timeout`) cuts the block the generator is used
+/// in: see the [`Scope`](crate::Scope) impl of [`Generator`].
 ///
 /// ```
 /// use async_with::{async_with, generator, Generator, Handoff};
@@ -68,9 +67,9 @@ where
         shared: shared.clone(),
     };
     Generator {
-        function: Some(Box::pin(Ends {
+        function: Arc::new(Mutex::new(Slot::Running(Box::pin(Ends {
             function: function(handoff),
-        })),
+        })))),
         shared,
     }
 }
@@ -323,20 +322,39 @@ type Function<'s, E> = Pin<Box<dyn Future<Output = Result<HandedOff, E>> + Send 
 /// let _ = numbers();
 /// ```
 pub struct Generator<'s, V, E> {
-    function: Option<Function<'s, E>>,
+    /// Shared with the block's cut, which polls the function while the body runs.
+    function: Arc<Mutex<Slot<'s, E>>>,
     shared: Arc<Mutex<Shared<V>>>,
 }
 
-impl<'s, V, E> Generator<'s, V, E> {
-    /// Polls the function once; `None` once it has finished.
-    fn poll_function(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<HandedOff, E>>> {
-        let Some(function) = &mut self.function else {
-            return Poll::Ready(None);
-        };
-        let result = std::task::ready!(function.as_mut().poll(cx));
-        self.function = None;
-        Poll::Ready(Some(result))
-    }
+/// The generator function: running, finished while the block's body ran (a scope in it
+/// cut its hand-off), or gone (finished and reported, or dropped).
+enum Slot<'s, E> {
+    Running(Function<'s, E>),
+    Finished(Result<HandedOff, E>),
+    Gone,
+}
+
+fn lock_slot<'a, 's, E>(slot: &'a Mutex<Slot<'s, E>>) -> std::sync::MutexGuard<'a, Slot<'s, E>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Polls the function once; `None` once it is gone.
+fn poll_function<E>(
+    slot: &Mutex<Slot<'_, E>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<HandedOff, E>>> {
+    let mut slot = lock_slot(slot);
+    let result = match &mut *slot {
+        Slot::Running(function) => std::task::ready!(function.as_mut().poll(cx)),
+        Slot::Finished(_) => match std::mem::replace(&mut *slot, Slot::Gone) {
+            Slot::Finished(result) => result,
+            _ => unreachable!(),
+        },
+        Slot::Gone => return Poll::Ready(None),
+    };
+    *slot = Slot::Gone;
+    Poll::Ready(Some(result))
 }
 
 #[diagnostic::do_not_recommend]
@@ -352,7 +370,7 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
     // parts, which lets `SendAsyncContext` forward them.
     fn enter(&mut self) -> impl Future<Output = Result<V, E>> {
         std::future::poll_fn(|cx| {
-            let polled = self.poll_function(cx);
+            let polled = poll_function(&self.function, cx);
             if let Some(value) = lock(&self.shared).value.take() {
                 return Poll::Ready(Ok(value));
             }
@@ -374,7 +392,7 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
             let seen = shared.inspect.take().map(|inspect| inspect(outcome));
             shared.ended = Some((Ended::of(&outcome), seen));
         }
-        std::future::poll_fn(|cx| match self.poll_function(cx) {
+        std::future::poll_fn(|cx| match poll_function(&self.function, cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(HandedOff(exit)))) => Poll::Ready(Ok(exit)),
             Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
@@ -383,7 +401,82 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
     }
 
     fn cancel(&mut self) {
-        self.function = None;
+        *lock_slot(&self.function) = Slot::Gone;
+    }
+}
+
+/// A scope inside the generator function, around its hand-off (`async_with!(timeout(d) =>
+/// { h.give(v).await })`), cuts the block the generator is used in, as
+/// `asyncio.timeout` inside an `@asynccontextmanager` cancels its caller: while the
+/// block's body runs, the block polls the function too. When that scope cuts the
+/// hand-off, the function ends (with its error, say `Elapsed`); the block's body is then
+/// cut, and the block fails with that error.
+///
+/// ```
+/// use async_with::{async_with, generator, timeout, Elapsed, Generator, Handoff};
+/// use std::time::Duration;
+///
+/// /// A session that may last one second.
+/// fn session() -> Generator<'static, (), Elapsed> {
+///     generator(|h: Handoff<()>| async move {
+///         let done = async_with!(timeout(Duration::from_secs(1)) => {
+///             h.give(()).await.propagate()
+///         });
+///         Ok(done)
+///     })
+/// }
+///
+/// async fn work() -> Result<(), Elapsed> {
+///     async_with!(session() => { tokio::time::sleep(Duration::from_secs(5)).await; });
+///     Ok(())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(work().await, Err(Elapsed));
+/// # }
+/// ```
+impl<'s, V, E> crate::Scope for Generator<'s, V, E> {
+    type Cut = GeneratorCut<'s, E>;
+
+    fn cut(&mut self) -> GeneratorCut<'s, E> {
+        GeneratorCut {
+            function: self.function.clone(),
+        }
+    }
+}
+
+/// Polls a generator's function while its block's body runs; resolves if the function
+/// ends then (its hand-off was cut).
+#[doc(hidden)]
+pub struct GeneratorCut<'s, E> {
+    function: Arc<Mutex<Slot<'s, E>>>,
+}
+
+/// Why a generator's block is cut: its function ended during the body.
+#[derive(Debug)]
+struct FunctionEnded;
+
+impl fmt::Display for FunctionEnded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the generator function ended while the block ran")
+    }
+}
+
+impl std::error::Error for FunctionEnded {}
+
+impl<E> Future for GeneratorCut<'_, E> {
+    type Output = crate::CutReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
+        let mut slot = lock_slot(&self.function);
+        match &mut *slot {
+            Slot::Running(function) => {
+                let result = std::task::ready!(function.as_mut().poll(cx));
+                *slot = Slot::Finished(result);
+                Poll::Ready(&FunctionEnded)
+            }
+            Slot::Finished(_) | Slot::Gone => Poll::Pending,
+        }
     }
 }
 

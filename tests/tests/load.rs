@@ -245,7 +245,9 @@ async fn task_groups_whose_tasks_fail_at_random_exit_every_task_context_async_on
             let (r1, r2, r3) = (random(&mut seed), random(&mut seed), random(&mut seed));
             plan.push((contexts(block, r1, r2, &counters), r3 % 5_000));
         }
-        let fails_at = random(&mut seed).is_multiple_of(3).then(|| random(&mut seed) % 6_000);
+        let fails_at = random(&mut seed)
+            .is_multiple_of(3)
+            .then(|| random(&mut seed) % 6_000);
         failing += usize::from(fails_at.is_some());
         groups.spawn(async move {
             let ended = async {

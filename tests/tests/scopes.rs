@@ -829,3 +829,45 @@ async fn s20_scopes_that_fire_in_the_same_poll_cut_innermost_first() {
     assert_eq!(value, None);
     assert_eq!(log.events(), ["after the inner block: None"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn s17_a_scope_around_a_generators_hand_off_cuts_the_block_it_is_used_in() {
+    // Python's `async with asyncio.timeout(d): yield` in an `@asynccontextmanager`.
+    use async_with::{Generator, Handoff, generator};
+    fn session(log: &Log, start: Instant) -> Generator<'static, (), Elapsed> {
+        let log = log.clone();
+        generator(move |h: Handoff<()>| async move {
+            log.push("session opens");
+            let done = async_with!(timeout(ms(100)) => {
+                let ended = h.give(()).await;
+                log.push("not reached: the hand-off was cut");
+                ended.propagate()
+            });
+            log.push(format!(
+                "not reached either at {}",
+                start.elapsed().as_millis()
+            ));
+            Ok(done)
+        })
+    }
+    async fn work(log: &Log, start: Instant) -> Result<(), Elapsed> {
+        async_with!(session(log, start), Slow::new("inner", log, start, ms(10)) => {
+            sleep(ms(5_000)).await;
+            log.push("body not reached");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    assert_eq!(work(&log, start).await, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        [
+            "session opens",
+            "enter inner at 0",
+            "exit inner at 100: cancelled",
+            "exit inner done at 110",
+        ]
+    );
+    assert_eq!(start.elapsed(), ms(110));
+}
