@@ -332,6 +332,9 @@ pub struct Generator<'s, V, E> {
 enum Slot<'s, E> {
     Running(Function<'s, E>),
     Finished(Result<HandedOff, E>),
+    /// It panicked while the block's body ran: the panic resumes from exit, once the
+    /// body's blocks have exited.
+    Panicked(Box<dyn Any + Send>),
     Gone,
 }
 
@@ -347,8 +350,12 @@ fn poll_function<E>(
     let mut slot = lock_slot(slot);
     let result = match &mut *slot {
         Slot::Running(function) => std::task::ready!(function.as_mut().poll(cx)),
-        Slot::Finished(_) => match std::mem::replace(&mut *slot, Slot::Gone) {
+        Slot::Finished(_) | Slot::Panicked(_) => match std::mem::replace(&mut *slot, Slot::Gone) {
             Slot::Finished(result) => result,
+            Slot::Panicked(payload) => {
+                drop(slot);
+                std::panic::resume_unwind(payload)
+            }
             _ => unreachable!(),
         },
         Slot::Gone => return Poll::Ready(None),
@@ -469,14 +476,18 @@ impl<E> Future for GeneratorCut<'_, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
         let mut slot = lock_slot(&self.function);
-        match &mut *slot {
-            Slot::Running(function) => {
-                let result = std::task::ready!(function.as_mut().poll(cx));
-                *slot = Slot::Finished(result);
-                Poll::Ready(&FunctionEnded)
-            }
-            Slot::Finished(_) | Slot::Gone => Poll::Pending,
-        }
+        let Slot::Running(function) = &mut *slot else {
+            return Poll::Pending;
+        };
+        // Polled outside the body's panic catching: a panic here is kept for exit.
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| function.as_mut().poll(cx)));
+        *slot = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => Slot::Finished(result),
+            Err(payload) => Slot::Panicked(payload),
+        };
+        Poll::Ready(&FunctionEnded)
     }
 }
 

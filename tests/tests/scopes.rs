@@ -871,3 +871,42 @@ async fn s17_a_scope_around_a_generators_hand_off_cuts_the_block_it_is_used_in()
     );
     assert_eq!(start.elapsed(), ms(110));
 }
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_generator_that_panics_after_its_hand_off_was_cut_panics_after_the_exits() {
+    use async_with::{Generator, Handoff, generator};
+    fn session() -> Generator<'static, (), Elapsed> {
+        generator(|h: Handoff<()>| async move {
+            let cut: Result<_, Elapsed> =
+                async { Ok(async_with!(timeout(ms(100)) => { h.give(()).await.propagate() })) }
+                    .await;
+            match cut {
+                Ok(done) => Ok(done),
+                Err(_) => panic!("teardown after the deadline failed"),
+            }
+        })
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    let task_log = log.clone();
+    let joined = tokio::spawn(async move {
+        async_with!(session(), Slow::new("inner", &task_log, start, ms(10)) => {
+            sleep(ms(5_000)).await;
+        });
+        Ok::<(), Elapsed>(())
+    })
+    .await;
+    let payload = joined.unwrap_err().into_panic();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"teardown after the deadline failed")
+    );
+    assert_eq!(
+        log.events(),
+        [
+            "enter inner at 0",
+            "exit inner at 100: cancelled",
+            "exit inner done at 110",
+        ]
+    );
+}
