@@ -85,7 +85,7 @@ async fn suppress_swallows_only_its_error_type_also_inside_a_box() {
     assert_eq!(run(3).await.unwrap(), "returned");
 }
 
-/// Counts tasks that started and tasks that were dropped (finished or aborted).
+/// Counts tasks that started and tasks that were dropped (finished, cut or aborted).
 #[derive(Clone, Default)]
 struct Tally {
     started: Arc<AtomicUsize>,
@@ -137,7 +137,7 @@ async fn task_group_exit_awaits_every_task() -> Result<(), TestError> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn task_group_first_failure_aborts_the_rest_and_surfaces() {
+async fn task_group_first_failure_cuts_the_rest_and_surfaces() {
     let tally = Tally::default();
     let r = async {
         async_with!(TaskGroup::<TestError>::new() as tasks => {
@@ -158,7 +158,7 @@ async fn task_group_first_failure_aborts_the_rest_and_surfaces() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn task_group_body_failure_or_cancellation_aborts_the_tasks() {
+async fn task_group_body_failure_cuts_the_tasks_and_cancellation_aborts_them() {
     let tally = Tally::default();
     let r = async {
         async_with!(TaskGroup::<TestError>::new() as tasks => {

@@ -233,7 +233,7 @@ async fn s21_dropping_the_block_during_a_cut_cancels_each_unexited_context_once(
 }
 
 #[tokio::test(start_paused = true)]
-async fn s22_a_failed_task_aborts_its_siblings_cuts_the_body_and_surfaces() {
+async fn s22_a_failed_task_cuts_its_siblings_and_the_body_and_surfaces() {
     async fn run(log: &Log, start: Instant) -> Result<(), TestError> {
         async_with!(TaskGroup::<TestError>::new() as tasks, Slow::new("inner", log, start, ms(10)) => {
             let sibling_log = log.clone();
@@ -281,7 +281,7 @@ async fn s22_a_task_panic_is_never_lost_also_when_the_body_failed() {
         });
         Ok(())
     }
-    // The body fails first (the task is aborted then, before it panics) ...
+    // The body fails first (the task is cut then, before it panics) ...
     assert_eq!(run().await, Err(TestError("body failed".into())));
 
     // ... and a task that panics while the body runs cuts the body and resumes its panic.
