@@ -348,20 +348,18 @@ fn poll_function<E>(
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<HandedOff, E>>> {
     let mut slot = lock_slot(slot);
-    let result = match &mut *slot {
-        Slot::Running(function) => std::task::ready!(function.as_mut().poll(cx)),
-        Slot::Finished(_) | Slot::Panicked(_) => match std::mem::replace(&mut *slot, Slot::Gone) {
-            Slot::Finished(result) => result,
-            Slot::Panicked(payload) => {
-                drop(slot);
-                std::panic::resume_unwind(payload)
-            }
-            _ => unreachable!(),
-        },
-        Slot::Gone => return Poll::Ready(None),
-    };
-    *slot = Slot::Gone;
-    Poll::Ready(Some(result))
+    if let Slot::Running(function) = &mut *slot {
+        *slot = Slot::Finished(std::task::ready!(function.as_mut().poll(cx)));
+    }
+    match std::mem::replace(&mut *slot, Slot::Gone) {
+        Slot::Finished(result) => Poll::Ready(Some(result)),
+        Slot::Panicked(payload) => {
+            drop(slot);
+            std::panic::resume_unwind(payload)
+        }
+        // (`Running` was polled to its end just above, or returned pending.)
+        Slot::Running(_) | Slot::Gone => Poll::Ready(None),
+    }
 }
 
 #[diagnostic::do_not_recommend]
