@@ -358,11 +358,17 @@ impl crate::AsyncContext for CancelScope {
     }
 
     async fn exit(&mut self, outcome: crate::Outcome<'_>) -> Result<crate::Exit, Self::Error> {
-        Ok(if outcome.is_cut() {
-            crate::Exit::Suppress
-        } else {
-            crate::Exit::Propagate
-        })
+        Ok(swallow_own_cut(&outcome))
+    }
+}
+
+/// The exit decision of a scope that swallows its own cut (a [`CancelScope`], each task of
+/// a `TaskGroup`): suppress the cut, let anything else go on.
+pub(crate) fn swallow_own_cut(outcome: &crate::Outcome<'_>) -> crate::Exit {
+    if outcome.is_cut() {
+        crate::Exit::Suppress
+    } else {
+        crate::Exit::Propagate
     }
 }
 

@@ -586,11 +586,7 @@ impl AsyncContext for GroupMember {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<crate::Exit, Infallible> {
-        Ok(if outcome.is_cut() {
-            crate::Exit::Suppress
-        } else {
-            crate::Exit::Propagate
-        })
+        Ok(crate::scope::swallow_own_cut(&outcome))
     }
 }
 
