@@ -609,80 +609,73 @@ async fn s20_a_cancel_after_the_block_ended_changes_nothing() {
     assert!(handle.is_cancelled());
 }
 
-/// Logs its exit's outcome; the exit awaits.
-struct Named(&'static str, Log);
-
-#[async_context]
-impl Named {
-    async fn exit(&mut self, outcome: Outcome<'_>) {
-        self.1
-            .push(format!("exit {}: {}", self.0, describe(&outcome)));
-        tokio::task::yield_now().await;
-        self.1.push(format!("exit {} done", self.0));
-    }
-
-    fn cancel(&mut self) {
-        self.1.push(format!("cancel {}", self.0));
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn s18_blocks_in_join_and_select_branches_exit_async_when_cut() {
-    async fn joined(log: &Log) -> Result<u32, Elapsed> {
+    async fn joined(log: &Log, start: Instant) -> Result<u32, Elapsed> {
         Ok(async_with!(timeout(ms(10)) => {
             let (a, b) = tokio::join!(
-                async { async_with!(Named("a", log.clone()) => { sleep(ms(50)).await; 1 }) },
-                async { async_with!(Named("b", log.clone()) => { sleep(ms(50)).await; 2 }) },
+                async { async_with!(Slow::new("a", log, start, ms(10)) => { sleep(ms(50)).await; 1 }) },
+                async { async_with!(Slow::new("b", log, start, ms(10)) => { sleep(ms(50)).await; 2 }) },
             );
             a + b
         }))
     }
-    async fn selected(log: &Log) -> Result<u32, Elapsed> {
+    async fn selected(log: &Log, start: Instant) -> Result<u32, Elapsed> {
         Ok(async_with!(timeout(ms(10)) => {
             tokio::select! {
-                value = async { async_with!(Named("branch", log.clone()) => { sleep(ms(50)).await; 1 }) } => value,
+                value = async { async_with!(Slow::new("branch", log, start, ms(10)) => { sleep(ms(50)).await; 1 }) } => value,
                 () = std::future::pending() => 2,
             }
         }))
     }
     let log = Log::new();
-    assert_eq!(joined(&log).await, Err(Elapsed));
+    assert_eq!(joined(&log, Instant::now()).await, Err(Elapsed));
     let mut events = log.events();
     // Both exits start in the cut's first poll; they then finish in whichever order
     // `join!` polls them.
-    events[2..].sort();
+    events[4..].sort();
     assert_eq!(
         events,
         [
-            "exit a: cancelled",
-            "exit b: cancelled",
-            "exit a done",
-            "exit b done"
+            "enter a at 0",
+            "enter b at 0",
+            "exit a at 10: cancelled",
+            "exit b at 10: cancelled",
+            "exit a done at 20",
+            "exit b done at 20"
         ]
     );
     let log = Log::new();
-    assert_eq!(selected(&log).await, Err(Elapsed));
-    assert_eq!(log.events(), ["exit branch: cancelled", "exit branch done"]);
+    assert_eq!(selected(&log, Instant::now()).await, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        [
+            "enter branch at 0",
+            "exit branch at 10: cancelled",
+            "exit branch done at 20"
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn s20_an_outer_cancel_scope_cuts_through_an_inner_timeout() {
     let log = Log::new();
+    let start = Instant::now();
     let scope = CancelScope::new();
     let handle = scope.handle();
     tokio::spawn(async move {
         sleep(ms(10)).await;
         handle.cancel();
     });
-    async fn inner(log: &Log) -> Result<(), Elapsed> {
-        async_with!(timeout(ms(100)), Named("inner", log.clone()) => {
+    async fn inner(log: &Log, start: Instant) -> Result<(), Elapsed> {
+        async_with!(timeout(ms(100)), Slow::new("inner", log, start, ms(10)) => {
             sleep(ms(50)).await;
             log.push("not reached");
         });
         Ok(())
     }
-    async_with!(Named("outer", log.clone()), scope => {
-        let inner = inner(&log).await;
+    async_with!(Slow::new("outer", &log, start, ms(10)), scope => {
+        let inner = inner(&log, start).await;
         log.push(format!("not reached either: {inner:?}"));
     });
     // The inner timeout saw a cancellation, not its own deadline: it does not turn it
@@ -690,10 +683,12 @@ async fn s20_an_outer_cancel_scope_cuts_through_an_inner_timeout() {
     assert_eq!(
         log.events(),
         [
-            "exit inner: cancelled",
-            "exit inner done",
-            "exit outer: ok",
-            "exit outer done"
+            "enter outer at 0",
+            "enter inner at 0",
+            "exit inner at 10: cancelled",
+            "exit inner done at 20",
+            "exit outer at 20: ok",
+            "exit outer done at 30"
         ]
     );
 }
@@ -701,17 +696,31 @@ async fn s20_an_outer_cancel_scope_cuts_through_an_inner_timeout() {
 #[tokio::test(start_paused = true)]
 async fn s17_an_optional_scope_cuts_when_it_is_some_and_never_when_none() {
     async fn fetch(deadline: Option<Duration>, log: &Log) -> Result<u32, Elapsed> {
-        async_with!(deadline.map(timeout), Named("fetch", log.clone()) => {
+        async_with!(deadline.map(timeout), Slow::new("fetch", log, Instant::now(), ms(10)) => {
             sleep(ms(500)).await;
         });
         Ok(1)
     }
     let log = Log::new();
     assert_eq!(fetch(Some(ms(100)), &log).await, Err(Elapsed));
-    assert_eq!(log.events(), ["exit fetch: cancelled", "exit fetch done"]);
+    assert_eq!(
+        log.events(),
+        [
+            "enter fetch at 0",
+            "exit fetch at 100: cancelled",
+            "exit fetch done at 110"
+        ]
+    );
     let log = Log::new();
     assert_eq!(fetch(None, &log).await, Ok(1));
-    assert_eq!(log.events(), ["exit fetch: ok", "exit fetch done"]);
+    assert_eq!(
+        log.events(),
+        [
+            "enter fetch at 0",
+            "exit fetch at 500: ok",
+            "exit fetch done at 510"
+        ]
+    );
 
     // An optional cancel scope swallows its own cut, as the scope does.
     let scope = CancelScope::new();
