@@ -106,8 +106,10 @@ struct Shared<V> {
     ended: Option<(Ended, Option<Box<dyn Any + Send>>)>,
 }
 
-fn lock<V>(shared: &Mutex<Shared<V>>) -> std::sync::MutexGuard<'_, Shared<V>> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+/// Locks the hand-off's state or the function's slot; a panic while it was held leaves
+/// the data as it was.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The generator function's one way to hand a value to the block: [`give`](Handoff::give)
@@ -338,16 +340,12 @@ enum Slot<'s, E> {
     Gone,
 }
 
-fn lock_slot<'a, 's, E>(slot: &'a Mutex<Slot<'s, E>>) -> std::sync::MutexGuard<'a, Slot<'s, E>> {
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// Polls the function once; `None` once it is gone.
 fn poll_function<E>(
     slot: &Mutex<Slot<'_, E>>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<HandedOff, E>>> {
-    let mut slot = lock_slot(slot);
+    let mut slot = lock(slot);
     if let Slot::Running(function) = &mut *slot {
         *slot = Slot::Finished(std::task::ready!(function.as_mut().poll(cx)));
     }
@@ -406,7 +404,7 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
     }
 
     fn cancel(&mut self) {
-        *lock_slot(&self.function) = Slot::Gone;
+        *lock(&self.function) = Slot::Gone;
     }
 }
 
@@ -473,7 +471,7 @@ impl<E> Future for GeneratorCut<'_, E> {
     type Output = crate::CutReason;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
-        let mut slot = lock_slot(&self.function);
+        let mut slot = lock(&self.function);
         let Slot::Running(function) = &mut *slot else {
             return Poll::Pending;
         };
