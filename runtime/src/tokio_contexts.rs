@@ -405,18 +405,16 @@ impl<E: Send + 'static> TaskGroup<E> {
         }
     }
 
-    /// Keeps what a finished task left (its error, its panic); cuts the others when it
-    /// failed.
+    /// Keeps what a finished task left (its error, its panic). The others were cut when it
+    /// failed, by the task itself (see `spawn`).
     fn record(&mut self, joined: Result<Result<(), E>, tokio::task::JoinError>) {
         match joined {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
                 self.first_error.get_or_insert(error);
-                self.shared.cut();
             }
             Err(join_error) if join_error.is_panic() => {
                 self.panic.get_or_insert(join_error.into_panic());
-                self.shared.cut();
             }
             // Aborted: nothing to report.
             Err(_) => {}
@@ -528,7 +526,7 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
-        if !outcome.is_ok() || self.first_error.is_some() || self.panic.is_some() {
+        if !outcome.is_ok() {
             self.shared.cut();
         }
         while let Some(joined) = self.tasks.join_next().await {
