@@ -90,12 +90,20 @@ pub trait Scope {
 
     /// The scope's cut, taken once before enter.
     fn cut(&mut self) -> Self::Cut;
+
+    /// Called when a scope around this block begins to cut while this context's exit is
+    /// running (the exit is not cut: S19). A `TaskGroup` cuts the tasks its exit waits for.
+    #[doc(hidden)]
+    fn __async_with_cut_reaches_exit(_cut: &mut Self::Cut) {}
 }
 
 impl<S: Scope + ?Sized> Scope for &mut S {
     type Cut = S::Cut;
     fn cut(&mut self) -> Self::Cut {
         (**self).cut()
+    }
+    fn __async_with_cut_reaches_exit(cut: &mut Self::Cut) {
+        S::__async_with_cut_reaches_exit(cut);
     }
 }
 
@@ -122,6 +130,11 @@ impl<S: Scope> Scope for Option<S> {
     type Cut = OptionalCut<S::Cut>;
     fn cut(&mut self) -> Self::Cut {
         OptionalCut(self.as_mut().map(Scope::cut))
+    }
+    fn __async_with_cut_reaches_exit(cut: &mut Self::Cut) {
+        if let Some(cut) = &mut cut.0 {
+            S::__async_with_cut_reaches_exit(cut);
+        }
     }
 }
 

@@ -312,6 +312,10 @@ impl AsyncContext for Arc<Semaphore> {
 ///   task, also when the body failed.
 /// - When the body itself fails or panics, every task is cut the same way and awaited,
 ///   and the body's failure goes on.
+/// - When a scope around the block cuts it — also while its exit waits for the tasks
+///   (`async_with!(timeout(d), TaskGroup::<E>::new() as tasks => ..)`, Trio's
+///   `move_on_after` around a nursery) — every task is cut the same way and awaited, and
+///   the scope goes on with its cut (a `timeout` fails with `Elapsed` at the deadline).
 /// - When the block is cancelled (dropped), every task is aborted (`cancel`): dropped
 ///   where it is, as a dropped future is. No task outlives the block.
 /// - A finished task is forgotten (its result kept only if it is the first failure) when
@@ -350,6 +354,26 @@ impl AsyncContext for Arc<Semaphore> {
 /// assert_eq!(failed.await, Err("task 1 failed".to_string()));
 /// # Ok(()) }
 /// ```
+///
+/// A deadline for the whole group (Trio's `move_on_after` around a nursery): the tasks are
+/// cut at the deadline, also when the body has ended and the group's exit is waiting.
+///
+/// ```
+/// use async_with::{async_with, suppress, timeout, Elapsed, TaskGroup};
+/// use std::convert::Infallible;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let started = tokio::time::Instant::now();
+/// async_with!(suppress::<Elapsed>(), timeout(Duration::from_secs(1)), TaskGroup::<Infallible>::new() as tasks => {
+///     tasks.spawn(async {
+///         tokio::time::sleep(Duration::from_secs(60)).await;
+///         Ok(())
+///     });
+/// });
+/// assert_eq!(started.elapsed(), Duration::from_secs(1));
+/// # }
+/// ```
 pub struct TaskGroup<E> {
     tasks: JoinSet<Result<(), E>>,
     shared: Arc<GroupShared>,
@@ -380,12 +404,15 @@ impl GroupShared {
     }
 
     /// Resolves once the group is being cut.
-    fn cut_signal(&self) -> GroupCut {
+    fn cut_signal(self: &Arc<Self>) -> GroupCut {
         let mut cutting = self.cutting.subscribe();
-        GroupCut(Box::pin(async move {
-            // Err only if the sender is gone, when nothing is left to cut.
-            let _ = cutting.wait_for(|cutting| *cutting).await;
-        }))
+        GroupCut {
+            wait: Box::pin(async move {
+                // Err only if the sender is gone, when nothing is left to cut.
+                let _ = cutting.wait_for(|cutting| *cutting).await;
+            }),
+            shared: self.clone(),
+        }
     }
 }
 
@@ -529,6 +556,8 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         if !outcome.is_ok() {
             self.shared.cut();
         }
+        // If a scope around the block begins to cut while this waits (a `timeout` around
+        // the group), the tasks are cut then (`Scope::__async_with_cut_reaches_exit`).
         while let Some(joined) = self.tasks.join_next().await {
             self.record(joined);
         }
@@ -553,17 +582,24 @@ impl<E: Send + 'static> crate::Scope for TaskGroup<E> {
     fn cut(&mut self) -> GroupCut {
         self.shared.cut_signal()
     }
+
+    fn __async_with_cut_reaches_exit(cut: &mut GroupCut) {
+        cut.shared.cut();
+    }
 }
 
 /// Resolves when the group is being cut (a task failed or panicked, or the body failed).
 #[doc(hidden)]
-pub struct GroupCut(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>);
+pub struct GroupCut {
+    wait: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    shared: Arc<GroupShared>,
+}
 
 impl Future for GroupCut {
     type Output = crate::CutReason;
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
-        self.0
+        self.wait
             .as_mut()
             .poll(cx)
             .map(|()| &TaskFailed as crate::CutReason)

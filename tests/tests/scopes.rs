@@ -5,6 +5,7 @@ use async_with::{
     CancelScope, Elapsed, Outcome, TaskGroup, async_context, async_with, suppress, timeout,
 };
 use async_with_tests::{Log, TestError, describe};
+use std::convert::Infallible;
 use std::time::Duration;
 use tokio::time::{Instant, sleep};
 
@@ -67,6 +68,45 @@ impl Drop for Local {
     fn drop(&mut self) {
         self.1.push(format!("drop {}", self.0));
     }
+}
+
+/// Spawns tasks `a` and `b`, each a block (logged by `Slow`, its exit taking
+/// `exit_takes`) whose body would sleep 10 s: a cut ends them sooner.
+fn spawn_two_blocks<E: Send + 'static>(
+    tasks: &mut TaskGroup<E>,
+    log: &Log,
+    start: Instant,
+    exit_takes: Duration,
+) {
+    for name in ["a", "b"] {
+        let log = log.clone();
+        tasks.spawn(async move {
+            async_with!(Slow::new(name, &log, start, exit_takes) => {
+                sleep(ms(10_000)).await;
+            });
+            log.push(format!("task {name} not reached"));
+            Ok(())
+        });
+    }
+}
+
+/// The log of [`spawn_two_blocks`]' tasks cut at `at` (ms): both exits start then and
+/// finish `exit_takes` later, the two tasks in either order; then `after`.
+fn assert_two_blocks_cut(log: &Log, at: u64, exit_takes: u64, after: &[&str]) {
+    let mut events = log.events();
+    events[2..4].sort();
+    events[4..6].sort();
+    let done = at + exit_takes;
+    let mut expected = vec![
+        "enter a at 0".to_string(),
+        "enter b at 0".to_string(),
+        format!("exit a at {at}: cancelled"),
+        format!("exit b at {at}: cancelled"),
+        format!("exit a done at {done}"),
+        format!("exit b done at {done}"),
+    ];
+    expected.extend(after.iter().map(|line| line.to_string()));
+    assert_eq!(events, expected);
 }
 
 #[tokio::test(start_paused = true)]
@@ -764,16 +804,7 @@ async fn s22_the_other_tasks_are_cut_so_their_blocks_exit_async() {
     // `async with`: here their blocks are cut, and their exits run and await.
     async fn run(log: &Log, start: Instant, body_fails: bool) -> Result<(), TestError> {
         async_with!(TaskGroup::<TestError>::new() as tasks => {
-            for name in ["a", "b"] {
-                let log = log.clone();
-                tasks.spawn(async move {
-                    async_with!(Slow::new(name, &log, start, ms(20)) => {
-                        sleep(ms(10_000)).await;
-                    });
-                    log.push(format!("task {name} not reached"));
-                    Ok(())
-                });
-            }
+            spawn_two_blocks(tasks, log, start, ms(20));
             if body_fails {
                 sleep(ms(300)).await;
                 Err(TestError("body failed".into()))?;
@@ -794,24 +825,109 @@ async fn s22_the_other_tasks_are_cut_so_their_blocks_exit_async() {
             run(&log, start, body_fails).await,
             Err(TestError(error.into()))
         );
-        // Both exits start at the cut, then both finish; the two tasks in either order.
-        let mut events = log.events();
-        events[2..4].sort();
-        events[4..6].sort();
-        assert_eq!(
-            events,
-            [
-                "enter a at 0",
-                "enter b at 0",
-                "exit a at 300: cancelled",
-                "exit b at 300: cancelled",
-                "exit a done at 320",
-                "exit b done at 320",
-            ]
-        );
+        assert_two_blocks_cut(&log, 300, 20, &[]);
         // The group's exit waited for the tasks' exits.
         assert_eq!(start.elapsed(), ms(320));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_scope_around_a_task_group_cuts_the_tasks_its_exit_waits_for() {
+    // CPython's `test_timeout_taskgroup` and Trio's `move_on_after` around a nursery: the
+    // body has ended and the group's exit is waiting for its tasks when the deadline
+    // passes; the tasks are cut (their blocks exit async), the group's exit returns, and
+    // the timeout fails with `Elapsed` at once, not when the tasks would have finished.
+    async fn run(log: &Log, start: Instant, same_block: bool) -> Result<(), Elapsed> {
+        if same_block {
+            async_with!(timeout(ms(1000)), TaskGroup::<Elapsed>::new() as tasks => {
+                spawn_two_blocks(tasks, log, start, ms(20));
+            });
+        } else {
+            async_with!(timeout(ms(1000)) => {
+                async_with!(TaskGroup::<Elapsed>::new() as tasks => {
+                    spawn_two_blocks(tasks, log, start, ms(20));
+                });
+                log.push("after the group: not reached");
+                sleep(ms(10)).await;
+            });
+        }
+        log.push("after the timeout: not reached");
+        Ok(())
+    }
+    for same_block in [true, false] {
+        let log = Log::new();
+        let start = Instant::now();
+        assert_eq!(run(&log, start, same_block).await, Err(Elapsed));
+        assert_two_blocks_cut(&log, 1000, 20, &[]);
+        assert_eq!(start.elapsed(), ms(1020));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_task_cancels_the_scope_around_its_group_and_every_task_ends() {
+    // Trio's `nursery.cancel_scope.cancel()` from a child: a server whose tasks run until
+    // one of them decides to stop them all. The scope swallows its cut.
+    let log = Log::new();
+    let start = Instant::now();
+    let scope = CancelScope::new();
+    async_with!(scope as handle, TaskGroup::<Infallible>::new() as tasks => {
+        spawn_two_blocks(tasks, &log, start, ms(5));
+        tasks.spawn(async move {
+            sleep(ms(300)).await;
+            handle.cancel();
+            Ok(())
+        });
+    });
+    log.push(format!(
+        "after the scope at {}",
+        start.elapsed().as_millis()
+    ));
+    assert_two_blocks_cut(&log, 300, 5, &["after the scope at 305"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn s19_a_block_whose_exit_is_running_when_the_cut_comes_ends_the_cut_body_there() {
+    // The exit finishes (exits are never cut), and the cut body is dropped at that await:
+    // the code after the block does not run. A failed block's error still rises (S23).
+    async fn run(log: &Log, start: Instant, body_fails: bool) -> Result<(), BoxError> {
+        async_with!(timeout(ms(1000)) => {
+            async_with!(Slow::new("slow exit", log, start, ms(500)) => {
+                sleep(ms(800)).await;
+                if body_fails {
+                    Err(TestError("body failed".into()))?;
+                }
+            });
+            log.push("after the block: not reached");
+            sleep(ms(10)).await;
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    let error = run(&log, start, false).await.unwrap_err();
+    assert!(error.is::<Elapsed>(), "{error}");
+    assert_eq!(
+        log.events(),
+        [
+            "enter slow exit at 0",
+            "exit slow exit at 800: ok",
+            "exit slow exit done at 1300",
+        ]
+    );
+    assert_eq!(start.elapsed(), ms(1300));
+
+    let log = Log::new();
+    let start = Instant::now();
+    let error = run(&log, start, true).await.unwrap_err();
+    assert_eq!(error.to_string(), "body failed");
+    assert_eq!(
+        log.events(),
+        [
+            "enter slow exit at 0",
+            "exit slow exit at 800: err(body failed)",
+            "exit slow exit done at 1300",
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

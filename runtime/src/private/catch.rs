@@ -21,7 +21,8 @@
 //! [`OwnCut`]) without polling the body, which the expansion then drops before running
 //! exit (wrapped in [`shield`], so exits are never cut, S19). A block cut by an enclosing
 //! scope never completes after its exit: its shield disarms the guard and stays pending
-//! until that scope drops the body around it. Nothing here allocates but an own cut's
+//! until that scope drops the body around it. So does a block that did not fail whose
+//! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates but an own cut's
 //! marker; a block without a scope pays one thread-local read per poll of its body.
 
 use super::BlockState;
@@ -99,6 +100,8 @@ pub trait CutSignal {
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()>;
     /// Why it fired, once it has.
     fn fired(&self) -> Option<CutReason>;
+    /// A scope around the block began to cut while its exit runs.
+    fn reaches_exit(&mut self);
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
     #[cfg_attr(debug_assertions, inline)]
@@ -112,12 +115,12 @@ pub trait CutSignal {
 }
 
 /// A scope's cut, remembering its reason once it resolved.
-pub struct Fired<F> {
-    cut: F,
+pub struct Fired<C: crate::Scope> {
+    cut: C::Cut,
     reason: Option<CutReason>,
 }
 
-impl<F: Future<Output = CutReason> + Unpin> CutSignal for Fired<F> {
+impl<C: crate::Scope> CutSignal for Fired<C> {
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.reason.is_none() {
             self.reason = Some(std::task::ready!(Pin::new(&mut self.cut).poll(cx)));
@@ -127,6 +130,10 @@ impl<F: Future<Output = CutReason> + Unpin> CutSignal for Fired<F> {
 
     fn fired(&self) -> Option<CutReason> {
         self.reason
+    }
+
+    fn reaches_exit(&mut self) {
+        C::__async_with_cut_reaches_exit(&mut self.cut);
     }
 }
 
@@ -141,6 +148,8 @@ impl CutSignal for NoCut {
     fn fired(&self) -> Option<CutReason> {
         None
     }
+
+    fn reaches_exit(&mut self) {}
 
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
@@ -391,7 +400,7 @@ pub fn shield<F: Future, S>(exit: F, state: &mut BlockState<S>) -> Shielded<'_, 
     }
 }
 
-impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
+impl<F: Future<Output = Result<D, E>>, D, E, S: CutSignal> Future for Shielded<'_, F, S> {
     type Output = F::Output;
 
     #[cfg_attr(debug_assertions, inline)]
@@ -405,6 +414,9 @@ impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
         let polled = this.exit.poll(cx);
         if shielding || polled.is_pending() {
             shielded_after(shielding, polled.is_pending());
+            if shielding {
+                cut_reaches_exit(state);
+            }
         }
         match polled {
             Poll::Ready(Ok(_)) if state.cut_by_scope => {
@@ -414,6 +426,19 @@ impl<F: Future<Output = Result<D, E>>, D, E, S> Future for Shielded<'_, F, S> {
             }
             polled => polled,
         }
+    }
+}
+
+/// A scope around the block is cutting while its exit runs: the exit goes on (S19), the
+/// context's scope is told (a `TaskGroup` then cuts the tasks its exit waits for), and a
+/// block that did not fail is held once its exit succeeded, so the cut body is dropped at
+/// this await (the code after the block does not run). A failed block's failure rises
+/// through the cut body (S23).
+#[cold]
+fn cut_reaches_exit<S: CutSignal>(state: &mut BlockState<S>) {
+    state.cut.reaches_exit();
+    if !state.failed {
+        state.cut_by_scope = true;
     }
 }
 
@@ -454,10 +479,10 @@ pub trait ScopeCut {
 }
 
 impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
-    type Cut = Fired<C::Cut>;
+    type Cut = Fired<C>;
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_cut(self) -> Fired<C::Cut> {
+    fn __async_with_cut(self) -> Fired<C> {
         Fired {
             cut: self.0.cut(),
             reason: None,
