@@ -414,7 +414,7 @@ crate::context::send_context! {
 }
 
 #[cfg(feature = "tokio")]
-pub use self::deadline::{Timeout, timeout, timeout_at};
+pub use self::deadline::{Timeout, TimeoutHandle, timeout, timeout_at};
 
 #[cfg(feature = "tokio")]
 mod deadline {
@@ -422,7 +422,9 @@ mod deadline {
     use crate::{AsyncContext, Outcome};
     use std::future::Future;
     use std::pin::Pin;
-    use std::task::{Context, Poll};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, MutexGuard};
+    use std::task::{Context, Poll, Waker};
     use std::time::Duration;
     use tokio::time::{Instant, Sleep};
 
@@ -449,10 +451,12 @@ mod deadline {
     ///
     /// The deadline is counted from when the block starts (its cut is taken just before
     /// enter), as `asyncio.timeout` counts from `__aenter__`: a `timeout(d)` made earlier
-    /// and entered later still gives the body `d`.
+    /// and entered later still gives the body `d`. The block binds a [`TimeoutHandle`],
+    /// which reads and moves the deadline.
     pub fn timeout(duration: Duration) -> Timeout {
         Timeout {
             deadline: Deadline::After(duration),
+            shared: Arc::default(),
         }
     }
 
@@ -471,12 +475,140 @@ mod deadline {
     pub fn timeout_at(deadline: Instant) -> Timeout {
         Timeout {
             deadline: Deadline::At(deadline),
+            shared: Arc::default(),
         }
     }
 
     /// The context [`timeout`] and [`timeout_at`] build.
     pub struct Timeout {
         deadline: Deadline,
+        shared: Arc<Shared>,
+    }
+
+    /// What a [`TimeoutHandle`] shares with its block's cut.
+    #[derive(Default)]
+    struct Shared {
+        /// Set by the block's start, then by `reschedule` (`None`: never), with the waker
+        /// of the block that waits for it.
+        deadline: Mutex<(Option<Instant>, Option<Waker>)>,
+        expired: AtomicBool,
+    }
+
+    impl Shared {
+        fn lock(&self) -> MutexGuard<'_, (Option<Instant>, Option<Waker>)> {
+            self.deadline.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+
+    /// The deadline of a running [`timeout`] block, bound by the block: read it, move it
+    /// (Python's `Timeout.when()` and `reschedule()`, Trio's `scope.deadline`), and ask
+    /// whether it cut the body. `Clone + Send + Sync + 'static`: another task can move it
+    /// too.
+    ///
+    /// An idle timeout: the body is cut once no message came for a second.
+    ///
+    /// ```
+    /// use async_with::{async_with, timeout, Elapsed};
+    /// use tokio::time::{sleep, Duration, Instant};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let start = Instant::now();
+    /// let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(8);
+    /// tokio::spawn(async move {
+    ///     for delay in [300, 900, 500] {
+    ///         sleep(Duration::from_millis(delay)).await;
+    ///         tx.send(delay).await.unwrap();
+    ///     }
+    ///     sleep(Duration::from_secs(60)).await; // keeps the channel open, silent
+    /// });
+    /// let mut received = Vec::new();
+    /// let idle: Result<(), Elapsed> = async {
+    ///     async_with!(timeout(Duration::from_secs(1)) as deadline => {
+    ///         while let Some(message) = rx.recv().await {
+    ///             received.push(message);
+    ///             deadline.reschedule(Instant::now() + Duration::from_secs(1));
+    ///         }
+    ///     });
+    ///     Ok(())
+    /// }.await;
+    /// assert_eq!(idle, Err(Elapsed));
+    /// assert_eq!(received, [300, 900, 500]);
+    /// assert_eq!(start.elapsed(), Duration::from_millis(2700)); // 1 s after the last one
+    /// # }
+    /// ```
+    #[derive(Clone)]
+    pub struct TimeoutHandle {
+        shared: Arc<Shared>,
+    }
+
+    impl TimeoutHandle {
+        /// When the body will be cut if it is still running then (Python's `when()`);
+        /// `None` once [`reschedule`](Self::reschedule)d to `None`.
+        ///
+        /// ```
+        /// use async_with::{async_with, timeout_at};
+        /// use tokio::time::{Duration, Instant};
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
+        /// let at = Instant::now() + Duration::from_secs(5);
+        /// async_with!(timeout_at(at) as deadline => {
+        ///     assert_eq!(deadline.deadline(), Some(at));
+        /// });
+        /// # Ok(()) }
+        /// ```
+        pub fn deadline(&self) -> Option<Instant> {
+            self.shared.lock().0
+        }
+
+        /// Moves the deadline, earlier or later, or takes it away (`None`: the body is
+        /// never cut), as Python's `reschedule()` does. A deadline already passed cuts the
+        /// body at its next await. After the block ended, it changes nothing.
+        ///
+        /// ```
+        /// use async_with::{async_with, timeout};
+        /// use tokio::time::{sleep, Duration, Instant};
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
+        /// async_with!(timeout(Duration::from_secs(1)) as deadline => {
+        ///     deadline.reschedule(Instant::now() + Duration::from_secs(3));
+        ///     sleep(Duration::from_millis(2500)).await; // within the new deadline
+        ///     deadline.reschedule(None);
+        ///     sleep(Duration::from_secs(60)).await; // no deadline any more
+        /// });
+        /// # Ok(()) }
+        /// ```
+        pub fn reschedule(&self, deadline: impl Into<Option<Instant>>) {
+            let deadline = deadline.into();
+            let waker = {
+                let mut state = self.shared.lock();
+                state.0 = deadline;
+                state.1.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+
+        /// Whether the deadline cut the body (Python's `Timeout.expired()`, Trio's
+        /// `cancelled_caught`): `true` from the block's exit on.
+        ///
+        /// ```
+        /// use async_with::{async_with, suppress, timeout, Elapsed};
+        /// use tokio::time::{sleep, Duration};
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+        /// let mut handle = None;
+        /// async_with!(suppress::<Elapsed>(), timeout(Duration::from_secs(1)) as deadline => {
+        ///     handle = Some(deadline.clone());
+        ///     assert!(!deadline.expired());
+        ///     sleep(Duration::from_secs(2)).await;
+        /// });
+        /// assert!(handle.unwrap().expired());
+        /// # }
+        /// ```
+        pub fn expired(&self) -> bool {
+            self.shared.expired.load(Ordering::SeqCst)
+        }
     }
 
     enum Deadline {
@@ -487,17 +619,20 @@ mod deadline {
 
     #[diagnostic::do_not_recommend]
     impl AsyncContext for Timeout {
-        type Value<'a> = ();
+        type Value<'a> = TimeoutHandle;
         type Error = Elapsed;
         type Decision = ();
         const __ASYNC_WITH_SCOPE: bool = true;
 
-        async fn enter(&mut self) -> Result<(), Elapsed> {
-            Ok(())
+        async fn enter(&mut self) -> Result<TimeoutHandle, Elapsed> {
+            Ok(TimeoutHandle {
+                shared: self.shared.clone(),
+            })
         }
 
         async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Elapsed> {
             if outcome.is_cut() {
+                self.shared.expired.store(true, Ordering::SeqCst);
                 Err(Elapsed)
             } else {
                 Ok(())
@@ -513,22 +648,41 @@ mod deadline {
                 Deadline::After(duration) => Instant::now() + duration,
                 Deadline::At(instant) => instant,
             };
+            // A block entered again starts afresh.
+            *self.shared.lock() = (Some(deadline), None);
+            self.shared.expired.store(false, Ordering::SeqCst);
             DeadlineCut {
                 sleep: Box::pin(tokio::time::sleep_until(deadline)),
+                shared: self.shared.clone(),
             }
         }
     }
 
-    /// Resolves at the deadline.
+    /// Resolves at the deadline, following its handle's `reschedule`.
     #[doc(hidden)]
     pub struct DeadlineCut {
         sleep: Pin<Box<Sleep>>,
+        shared: Arc<Shared>,
     }
 
     impl Future for DeadlineCut {
         type Output = CutReason;
 
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
+            let deadline = {
+                let mut state = self.shared.lock();
+                if !state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    state.1 = Some(cx.waker().clone());
+                }
+                state.0
+            };
+            let Some(deadline) = deadline else {
+                // No deadline: a `reschedule` wakes the block.
+                return Poll::Pending;
+            };
+            if deadline != self.sleep.deadline() {
+                self.sleep.as_mut().reset(deadline);
+            }
             self.sleep.as_mut().poll(cx).map(|()| &Elapsed as CutReason)
         }
     }

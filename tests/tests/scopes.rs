@@ -2,7 +2,8 @@
 //! On tokio's paused clock: times are exact and nothing really waits.
 
 use async_with::{
-    CancelScope, Elapsed, Outcome, TaskGroup, async_context, async_with, suppress, timeout,
+    CancelScope, Elapsed, Outcome, TaskGroup, TimeoutHandle, async_context, async_with, suppress,
+    timeout,
 };
 use async_with_tests::{Log, TestError, describe};
 use std::convert::Infallible;
@@ -1034,4 +1035,81 @@ async fn s23_a_generator_that_panics_after_its_hand_off_was_cut_panics_after_the
             "exit inner done at 110",
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn s17_a_timeouts_handle_moves_its_deadline_as_asyncio_reschedule_does() {
+    async fn cut_at(body: impl AsyncFnOnce(TimeoutHandle)) -> (Result<(), Elapsed>, Duration) {
+        let start = Instant::now();
+        let result = async {
+            async_with!(timeout(ms(1000)) as deadline => {
+                body(deadline).await;
+                sleep(ms(10_000)).await;
+            });
+            Ok(())
+        }
+        .await;
+        (result, start.elapsed())
+    }
+    // Later, then earlier.
+    let start = Instant::now();
+    let later = cut_at(async |deadline| {
+        assert_eq!(deadline.deadline(), Some(start + ms(1000)));
+        deadline.reschedule(start + ms(3000));
+        assert_eq!(deadline.deadline(), Some(start + ms(3000)));
+    });
+    assert_eq!(later.await, (Err(Elapsed), ms(3000)));
+    let earlier = cut_at(async |deadline| deadline.reschedule(Instant::now() + ms(10)));
+    assert_eq!(earlier.await, (Err(Elapsed), ms(10)));
+    // From another task, while the body sleeps: the block is woken.
+    let other_task = cut_at(async |deadline| {
+        tokio::spawn(async move {
+            sleep(ms(200)).await;
+            deadline.reschedule(Instant::now() + ms(100));
+        });
+    });
+    assert_eq!(other_task.await, (Err(Elapsed), ms(300)));
+    // A deadline already passed cuts at the next await, not before.
+    let passed = cut_at(async |deadline| {
+        sleep(ms(500)).await;
+        deadline.reschedule(Instant::now() - ms(100));
+    });
+    assert_eq!(passed.await, (Err(Elapsed), ms(500)));
+    // No deadline: the body runs to its end.
+    let never = cut_at(async |deadline| {
+        deadline.reschedule(None);
+        assert_eq!(deadline.deadline(), None);
+    });
+    assert_eq!(never.await, (Ok(()), ms(10_000)));
+    // Taken away, then given back.
+    let back = cut_at(async |deadline| {
+        deadline.reschedule(None);
+        sleep(ms(2000)).await;
+        deadline.reschedule(Instant::now() + ms(100));
+    });
+    assert_eq!(back.await, (Err(Elapsed), ms(2100)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn s17_a_timeouts_handle_says_whether_it_cut_the_body() -> Result<(), Elapsed> {
+    // Python's `Timeout.expired()`, Trio's `cancelled_caught`.
+    let mut kept = None;
+    async_with!(timeout(ms(1000)) as deadline => {
+        kept = Some(deadline);
+        sleep(ms(500)).await;
+    });
+    let finished = kept.take().unwrap();
+    assert!(!finished.expired());
+    // Moving it after its block ended changes nothing.
+    finished.reschedule(Instant::now());
+    sleep(ms(1)).await;
+    assert!(!finished.expired());
+
+    async_with!(suppress::<Elapsed>(), timeout(ms(1000)) as deadline => {
+        kept = Some(deadline.clone());
+        assert!(!deadline.expired());
+        sleep(ms(5000)).await;
+    });
+    assert!(kept.unwrap().expired());
+    Ok(())
 }
