@@ -451,8 +451,10 @@ mod deadline {
     ///
     /// The deadline is counted from when the block starts (its cut is taken just before
     /// enter), as `asyncio.timeout` counts from `__aenter__`: a `timeout(d)` made earlier
-    /// and entered later still gives the body `d`. The block binds a [`TimeoutHandle`],
-    /// which reads and moves the deadline.
+    /// and entered later still gives the body `d`. A deadline that has passed (a zero
+    /// timeout) cuts the body at its first await, even one that is ready at once
+    /// (`yield_now`, `sleep(Duration::ZERO)`); a body without an await completes. The
+    /// block binds a [`TimeoutHandle`], which reads and moves the deadline.
     pub fn timeout(duration: Duration) -> Timeout {
         Timeout {
             deadline: Deadline::After(duration),
@@ -683,7 +685,13 @@ mod deadline {
             if deadline != self.sleep.deadline() {
                 self.sleep.as_mut().reset(deadline);
             }
-            self.sleep.as_mut().poll(cx).map(|()| &Elapsed as CutReason)
+            // tokio's timer rounds a deadline up to its next millisecond tick, so a
+            // deadline that has passed (a zero timeout) may not have fired yet: it cuts at
+            // this await all the same, as `asyncio.timeout(0)` cuts at `sleep(0)`.
+            if self.sleep.as_mut().poll(cx).is_ready() || deadline <= Instant::now() {
+                return Poll::Ready(&Elapsed as CutReason);
+            }
+            Poll::Pending
         }
     }
 

@@ -1113,3 +1113,67 @@ async fn s17_a_timeouts_handle_says_whether_it_cut_the_body() -> Result<(), Elap
     assert!(kept.unwrap().expired());
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_failure_cuts_the_tasks_of_a_group_nested_in_a_sibling_task() {
+    // Trio's nested nurseries: the inner group's body has ended and its exit waits for
+    // its tasks when a task of the outer group fails; the inner tasks are cut too.
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), TestError> = async {
+        async_with!(TaskGroup::<TestError>::new() as outer => {
+            let inner_log = log.clone();
+            outer.spawn(async move {
+                async_with!(TaskGroup::<TestError>::new() as inner => {
+                    spawn_two_blocks(inner, &inner_log, start, ms(20));
+                });
+                inner_log.push("after the inner group: not reached");
+                Ok(())
+            });
+            outer.spawn(async {
+                sleep(ms(300)).await;
+                Err(TestError("task failed".into()))
+            });
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(TestError("task failed".into())));
+    assert_two_blocks_cut(&log, 300, 20, &[]);
+    assert_eq!(start.elapsed(), ms(320));
+}
+
+#[tokio::test]
+async fn s17_a_deadline_that_has_passed_cuts_at_the_next_await_on_a_real_clock() {
+    // CPython's `test_timeout_zero_sleep_zero`, Trio's `move_on_at(current_time())`
+    // around `sleep(0)`: tokio's timer rounds deadlines up to a millisecond, so this is
+    // checked on the real clock, where that rounding shows.
+    async fn zero(at_yield: bool, reached: &mut u32) -> Result<(), Elapsed> {
+        async_with!(timeout(Duration::ZERO) => {
+            if at_yield {
+                tokio::task::yield_now().await;
+            } else {
+                sleep(Duration::ZERO).await;
+            }
+            *reached += 1;
+        });
+        Ok(())
+    }
+    let mut reached = 0;
+    for at_yield in [true, false] {
+        for _ in 0..10 {
+            assert_eq!(zero(at_yield, &mut reached).await, Err(Elapsed));
+        }
+    }
+    let moved: Result<(), Elapsed> = async {
+        async_with!(timeout(Duration::from_secs(60)) as deadline => {
+            deadline.reschedule(Instant::now());
+            tokio::task::yield_now().await;
+            reached += 1;
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(moved, Err(Elapsed));
+    assert_eq!(reached, 0);
+}
