@@ -591,8 +591,10 @@ mod deadline {
             }
         }
 
-        /// Whether the deadline cut the body (Python's `Timeout.expired()`, Trio's
-        /// `cancelled_caught`): `true` from the block's exit on.
+        /// Whether the deadline passed while the body ran, cutting it (Python's
+        /// `Timeout.expired()`, Trio's `cancelled_caught`): `true` from the block's exit
+        /// on. Also `true` when a scope around the block cut it as this deadline passed
+        /// (two nested timeouts with one deadline: the outer one fails, both expired).
         ///
         /// ```
         /// use async_with::{async_with, suppress, timeout, Elapsed};
@@ -633,12 +635,15 @@ mod deadline {
         }
 
         async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Elapsed> {
-            if outcome.is_cut() {
+            let cut = outcome.is_cut();
+            // Cut by a scope around it whose deadline (or cancel) came at the same time:
+            // this deadline passed too, as both of Python's nested timeouts expire.
+            let passed = outcome.is_cancelled()
+                && self.shared.lock().0.is_some_and(|at| at <= Instant::now());
+            if cut || passed {
                 self.shared.expired.store(true, Ordering::SeqCst);
-                Err(Elapsed)
-            } else {
-                Ok(())
             }
+            if cut { Err(Elapsed) } else { Ok(()) }
         }
     }
 

@@ -14,16 +14,24 @@
 //! polling its body and after: a change means a block inside its body (or one running its
 //! exit there) is still pending, which it remembers as `has_inner`.
 //!
-//! When a block finds bit 0 set (an enclosing scope is cutting) or its own scope's cut
-//! resolved, it is cut: if its body holds a pending block, it polls the body once more
+//! A scoped block polls its cut after each poll that leaves the body pending, and before
+//! each later poll of the body (a scope that fired while the body waited cuts it at that
+//! await, not after it). When the cut resolves, the block waits one poll before taking
+//! it (it wakes its task and counts as pending): a scope around it that fired in the same
+//! poll is looked at first in the next one, being outer, and takes the cut — the
+//! outermost scope that fired wins, as with asyncio's nested timeouts and Trio's nested
+//! cancel scopes.
+//!
+//! When a block finds bit 0 set (an enclosing scope is cutting) or takes its own scope's
+//! cut, it is cut: if its body holds a pending block, it polls the body once more
 //! with bit 0 set, so that block is cut first (innermost first, S18), and stays pending
 //! while any remains; otherwise it returns an [`Interrupted`] marker ([`CutByScope`] or
 //! [`OwnCut`]) without polling the body, which the expansion then drops before running
 //! exit (wrapped in [`shield`], so exits are never cut, S19). A block cut by an enclosing
 //! scope never completes after its exit: its shield disarms the guard and stays pending
 //! until that scope drops the body around it. So does a block that did not fail whose
-//! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates but an own cut's
-//! marker; a block without a scope pays one thread-local read per poll of its body.
+//! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates
+//! but an own cut's marker; a block without a scope pays one thread-local read per poll of its body.
 
 use super::BlockState;
 use crate::Outcome;
@@ -96,10 +104,15 @@ pub struct OwnCut(CutReason);
 /// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
 /// `poll_scoped`, which is not generic.
 pub trait CutSignal {
-    /// Polled after each poll that leaves the body pending.
+    /// Polled after each poll that leaves the body pending, and before each later poll
+    /// of the body. Ready once it has fired.
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()>;
-    /// Why it fired, once it has.
-    fn fired(&self) -> Option<CutReason>;
+    /// Before a poll of the body: whether the cut fired at an earlier poll (then the
+    /// block claims it now), or fires now, or the body is to be polled.
+    fn before_body(&mut self, cx: &mut Context<'_>) -> BeforeBody;
+    /// Why it fired, once the block claimed it (`None` before: an enclosing scope that
+    /// cuts in the meantime cuts this block as any other).
+    fn claimed(&self) -> Option<CutReason>;
     /// A scope around the block began to cut while its exit runs.
     fn reaches_exit(&mut self);
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
@@ -114,10 +127,27 @@ pub trait CutSignal {
     }
 }
 
-/// A scope's cut, remembering its reason once it resolved.
+/// What a scoped block does before polling its body.
+#[derive(PartialEq, Eq)]
+pub enum BeforeBody {
+    /// Poll the body.
+    Poll,
+    /// The cut fired just now: wait one poll (the task is woken), so that an enclosing
+    /// scope that fired too cuts first.
+    Defer,
+    /// Cut the body, for this block's own scope.
+    Cut,
+}
+
+/// A scope's cut, remembering its reason once it resolved and whether the block claimed
+/// it.
 pub struct Fired<C: crate::Scope> {
     cut: C::Cut,
     reason: Option<CutReason>,
+    /// The block began cutting its body for this scope.
+    claimed: bool,
+    /// The body was polled once: later polls look at the cut first.
+    started: bool,
 }
 
 impl<C: crate::Scope> CutSignal for Fired<C> {
@@ -128,8 +158,23 @@ impl<C: crate::Scope> CutSignal for Fired<C> {
         Poll::Ready(())
     }
 
-    fn fired(&self) -> Option<CutReason> {
-        self.reason
+    fn before_body(&mut self, cx: &mut Context<'_>) -> BeforeBody {
+        if self.claimed || self.reason.is_some() {
+            self.claimed = true;
+            return BeforeBody::Cut;
+        }
+        if !std::mem::replace(&mut self.started, true) {
+            // The first poll runs the body to its first await: a scope cuts at an await.
+            return BeforeBody::Poll;
+        }
+        match self.poll_cut(cx) {
+            Poll::Ready(()) => BeforeBody::Defer,
+            Poll::Pending => BeforeBody::Poll,
+        }
+    }
+
+    fn claimed(&self) -> Option<CutReason> {
+        self.reason.filter(|_| self.claimed)
     }
 
     fn reaches_exit(&mut self) {
@@ -145,7 +190,11 @@ impl CutSignal for NoCut {
         Poll::Pending
     }
 
-    fn fired(&self) -> Option<CutReason> {
+    fn before_body(&mut self, _: &mut Context<'_>) -> BeforeBody {
+        BeforeBody::Poll
+    }
+
+    fn claimed(&self) -> Option<CutReason> {
         None
     }
 
@@ -253,17 +302,36 @@ fn poll_scoped(
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
     let before = state();
-    let fired = cut.as_ref().is_some_and(|cut| cut.fired().is_some());
-    if before & CUTTING == 0 && !fired {
-        if poll_counted(body, before, has_inner, cx)? {
-            return Ok(());
+    if before & CUTTING == 0 {
+        let step = match cut.as_mut() {
+            Some(cut) => cut.before_body(cx),
+            None => BeforeBody::Poll,
+        };
+        if step == BeforeBody::Poll {
+            if poll_counted(body, before, has_inner, cx)? {
+                return Ok(());
+            }
+            if cut.as_mut().is_none_or(|cut| cut.poll_cut(cx).is_pending()) {
+                mark_pending();
+                return Ok(());
+            }
         }
-        if cut.as_mut().is_none_or(|cut| cut.poll_cut(cx).is_pending()) {
-            mark_pending();
+        if step != BeforeBody::Cut {
+            defer(cx);
             return Ok(());
         }
     }
     poll_cut_body(body, cut, has_inner, cut_by_scope, cx)
+}
+
+/// This block's own scope fired: it cuts at the next poll, unless a scope around it
+/// that fired in the same poll (and is looked at first then, being outer) cuts it
+/// first. As with asyncio's nested timeouts and Trio's nested cancel scopes, the
+/// outermost scope that fired takes the cut. Until then the block counts as pending.
+#[cold]
+fn defer(cx: &mut Context<'_>) {
+    cx.waker().wake_by_ref();
+    mark_pending();
 }
 
 /// Polls the body once (panics caught); when it stays pending, records whether something
@@ -303,7 +371,7 @@ fn poll_cut_body(
             return Ok(());
         }
     }
-    Err(match cut.and_then(|cut| cut.fired()) {
+    Err(match cut.and_then(|cut| cut.claimed()) {
         Some(reason) => Box::new(OwnCut(reason)),
         None => {
             // An enclosing scope cut the body: once its exit succeeded, the block never
@@ -486,6 +554,8 @@ impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
         Fired {
             cut: self.0.cut(),
             reason: None,
+            claimed: false,
+            started: false,
         }
     }
 }
