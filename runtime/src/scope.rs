@@ -246,6 +246,8 @@ pub struct CancelHandle {
 pub(crate) struct Flag {
     set: AtomicBool,
     waker: Mutex<Option<Waker>>,
+    /// The scope cut its body (Trio's `cancelled_caught`).
+    caught: AtomicBool,
 }
 
 impl Flag {
@@ -345,6 +347,33 @@ impl CancelHandle {
     pub fn is_cancelled(&self) -> bool {
         self.shared.is_set()
     }
+
+    /// Whether the scope cut its body (Trio's `cancelled_caught`): `false` when it was
+    /// cancelled only after its body ended, or before its body's last await had passed,
+    /// or when a scope around it took the cut.
+    ///
+    /// ```
+    /// use async_with::{async_with, CancelScope};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let scope = CancelScope::new();
+    /// let handle = scope.handle();
+    /// async_with!(scope as handle => {
+    ///     handle.cancel();
+    ///     tokio::task::yield_now().await; // cut here
+    /// });
+    /// assert!(handle.cancelled_caught());
+    ///
+    /// let scope = CancelScope::new();
+    /// let handle = scope.handle();
+    /// async_with!(scope => {});
+    /// handle.cancel(); // too late to cut anything
+    /// assert!(handle.is_cancelled() && !handle.cancelled_caught());
+    /// # }
+    /// ```
+    pub fn cancelled_caught(&self) -> bool {
+        self.shared.caught.load(Ordering::SeqCst)
+    }
 }
 
 /// The reason a [`CancelScope`] gives for its cut.
@@ -371,6 +400,9 @@ impl crate::AsyncContext for CancelScope {
     }
 
     async fn exit(&mut self, outcome: crate::Outcome<'_>) -> Result<crate::Exit, Self::Error> {
+        if outcome.is_cut() {
+            self.shared.caught.store(true, Ordering::SeqCst);
+        }
         Ok(swallow_own_cut(&outcome))
     }
 }

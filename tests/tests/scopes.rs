@@ -953,6 +953,10 @@ async fn s20_scopes_that_fire_in_the_same_poll_the_outermost_takes_the_cut() {
         Some(2)
     });
     assert_eq!(value, None);
+    // Trio's own assertions: both were cancelled; the outer one caught it.
+    assert!(outer_handle.is_cancelled() && inner_handle.is_cancelled());
+    assert!(outer_handle.cancelled_caught());
+    assert!(!inner_handle.cancelled_caught());
     assert_eq!(
         log.events(),
         [
