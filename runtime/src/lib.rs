@@ -14,6 +14,8 @@ mod outcome;
 mod scope;
 mod suppress;
 #[cfg(feature = "tokio")]
+mod task_group;
+#[cfg(feature = "tokio")]
 mod tokio_contexts;
 
 #[doc(hidden)]
@@ -35,7 +37,9 @@ pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
 pub use scope::{Timeout, TimeoutHandle, timeout, timeout_at};
 pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
-pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, TaskGroup, Write, read, write};
+pub use task_group::{GroupClosed, TaskGroup, TaskSpawner};
+#[cfg(feature = "tokio")]
+pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, Write, read, write};
 
 /// Runs a block between a context's async `enter` and its async `exit`.
 ///

@@ -1216,3 +1216,132 @@ async fn s17_a_deadline_that_has_passed_cuts_at_the_next_await_on_a_real_clock()
     assert_eq!(moved, Err(Elapsed));
     assert_eq!(reached, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn s22_tasks_spawn_tasks_and_the_exit_waits_for_them_all() {
+    // asyncio's tasks calling `tg.create_task`, Trio's children given the nursery.
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), TestError> = async {
+        async_with!(TaskGroup::<TestError>::new() as tasks => {
+            let spawner = tasks.spawner();
+            let task_log = log.clone();
+            tasks.spawn(async move {
+                sleep(ms(100)).await;
+                // Spawned while the group's exit waits: it waits for this one too.
+                let late_log = task_log.clone();
+                spawner
+                    .spawn(async move {
+                        sleep(ms(200)).await;
+                        late_log.push(format!("late task done at {}", start.elapsed().as_millis()));
+                        Ok(())
+                    })
+                    .expect("the group is open");
+                Ok(())
+            });
+        });
+        log.push(format!("group ended at {}", start.elapsed().as_millis()));
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Ok(()));
+    assert_eq!(
+        log.events(),
+        ["late task done at 300", "group ended at 300"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_failure_of_a_task_spawned_by_a_task_cuts_the_group() {
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), TestError> = async {
+        async_with!(TaskGroup::<TestError>::new() as tasks => {
+            spawn_two_blocks(tasks, &log, start, ms(20));
+            let spawner = tasks.spawner();
+            tasks.spawn(async move {
+                let _ = spawner.spawn(async {
+                    sleep(ms(300)).await;
+                    Err(TestError("grandchild failed".into()))
+                });
+                Ok(())
+            });
+            sleep(ms(10_000)).await;
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(TestError("grandchild failed".into())));
+    assert_two_blocks_cut(&log, 300, 20, &[]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_task_spawned_while_the_group_is_cut_is_cut_at_its_first_await() {
+    // Trio's `test_precancelled_task`: it runs to its first await, then its blocks exit.
+    let log = Log::new();
+    let start = Instant::now();
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    async_with!(scope, TaskGroup::<Infallible>::new() as tasks => {
+        handle.cancel();
+        let task_log = log.clone();
+        tasks.spawn(async move {
+            async_with!(Slow::new("late", &task_log, start, ms(5)) => {
+                task_log.push("late task started");
+                sleep(ms(10_000)).await;
+            });
+            Ok(())
+        });
+    });
+    assert_eq!(
+        log.events(),
+        [
+            "enter late at 0",
+            "late task started",
+            "exit late at 0: cancelled",
+            "exit late done at 5"
+        ]
+    );
+    assert!(handle.cancelled_caught());
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_spawner_kept_after_the_block_finds_the_group_closed() {
+    // asyncio's `test_taskgroup_finished`: the task is dropped without running.
+    let log = Log::new();
+    let mut kept = None;
+    async_with!(TaskGroup::<Infallible>::new() as tasks => {
+        kept = Some(tasks.spawner());
+    });
+    let never = Local("never run", log.clone());
+    let spawned = kept.unwrap().spawn(async move {
+        let _never = never;
+        unreachable!("a closed group runs nothing");
+    });
+    assert_eq!(spawned, Err(async_with::GroupClosed));
+    assert_eq!(log.events(), ["drop never run"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s22_a_spawner_spawns_from_a_thread_outside_the_runtime() {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    async_with!(TaskGroup::<Infallible>::new() as tasks => {
+        let spawner = tasks.spawner();
+        let counted = done.clone();
+        std::thread::spawn(move || {
+            for _ in 0..3 {
+                let counted = counted.clone();
+                spawner
+                    .spawn(async move {
+                        tokio::task::yield_now().await;
+                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+        })
+        .join()
+        .unwrap();
+    });
+    assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -1,0 +1,503 @@
+//! `TaskGroup`: Python's `asyncio.TaskGroup`, Trio's nursery (feature `tokio`).
+
+use crate::{AsyncContext, Outcome, async_with};
+use std::any::Any;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio::task::{JoinError, JoinSet};
+
+/// Python's `asyncio.TaskGroup`: the body spawns tasks; exit waits for all of them.
+///
+/// - When every task succeeds, exit returns once the last one has finished.
+/// - The first task to fail (or panic) cuts the others at once, and the body, as a
+///   [`Scope`](crate::Scope) cuts its body: blocks inside them run their async exits
+///   (Python's `TaskGroup` cancels its tasks, which unwind through their `async with`);
+///   a cut task then ends. The group's exit waits until every task is gone and fails
+///   with that task's error.
+/// - A task's panic is never lost: it resumes after the group's exit has awaited every
+///   task, also when the body failed.
+/// - When the body itself fails or panics, every task is cut the same way and awaited,
+///   and the body's failure goes on.
+/// - When a scope around the block cuts it — also while its exit waits for the tasks
+///   (`async_with!(timeout(d), TaskGroup::<E>::new() as tasks => ..)`, Trio's
+///   `move_on_after` around a nursery) — every task is cut the same way and awaited, and
+///   the scope goes on with its cut (a `timeout` fails with `Elapsed` at the deadline).
+/// - When the block is cancelled (dropped), every task is aborted (`cancel`): dropped
+///   where it is, as a dropped future is. No task outlives the block.
+/// - A finished task is forgotten (its result kept only if it is the first failure) when
+///   the next one is spawned, so a body that spawns tasks for as long as it runs — one per
+///   request, say — holds only the unfinished ones.
+/// - Tasks can spawn tasks into the group too, through a [`TaskSpawner`]
+///   ([`spawner`](Self::spawner)), as asyncio's tasks call `tg.create_task` and Trio's
+///   children get the nursery: the exit also waits for those. Once the exit has seen the
+///   last task end, the group is closed: a spawner's `spawn` then fails.
+///
+/// Tasks are spawned on the runtime the block runs on. Name the tasks' error type when
+/// creating the group (`TaskGroup::<MyError>::new()`): it is the context's error type,
+/// which `async_with!` needs to know where the block starts.
+///
+/// ```
+/// use async_with::{async_with, TaskGroup};
+/// use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), String> {
+/// let done = Arc::new(AtomicU32::new(0));
+/// async_with!(TaskGroup::<String>::new() as tasks => {
+///     for i in 0..3 {
+///         let done = done.clone();
+///         tasks.spawn(async move {
+///             tokio::task::yield_now().await;
+///             done.fetch_add(i, Ordering::SeqCst);
+///             Ok(())
+///         });
+///     }
+/// });
+/// assert_eq!(done.load(Ordering::SeqCst), 3); // every task finished before the block ended
+///
+/// let failed = async {
+///     async_with!(TaskGroup::<String>::new() as tasks => {
+///         tasks.spawn(async { Err("task 1 failed".to_string()) });
+///         tasks.spawn(std::future::pending()); // aborted by the failure
+///     });
+///     Ok::<(), String>(())
+/// };
+/// assert_eq!(failed.await, Err("task 1 failed".to_string()));
+/// # Ok(()) }
+/// ```
+///
+/// A deadline for the whole group (Trio's `move_on_after` around a nursery): the tasks are
+/// cut at the deadline, also when the body has ended and the group's exit is waiting.
+///
+/// ```
+/// use async_with::{async_with, suppress, timeout, Elapsed, TaskGroup};
+/// use std::convert::Infallible;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let started = tokio::time::Instant::now();
+/// async_with!(suppress::<Elapsed>(), timeout(Duration::from_secs(1)), TaskGroup::<Infallible>::new() as tasks => {
+///     tasks.spawn(async {
+///         tokio::time::sleep(Duration::from_secs(60)).await;
+///         Ok(())
+///     });
+/// });
+/// assert_eq!(started.elapsed(), Duration::from_secs(1));
+/// # }
+/// ```
+pub struct TaskGroup<E> {
+    tasks: Arc<Mutex<Tasks<E>>>,
+    shared: Arc<GroupShared>,
+}
+
+/// The group's tasks, shared by the block and its spawners.
+struct Tasks<E> {
+    set: JoinSet<Result<(), E>>,
+    /// A spawner may add tasks: from the group's creation or enter until its exit saw the
+    /// last task end (or the block was cancelled).
+    open: bool,
+    /// The runtime the block runs on (taken at enter), so that a spawner can spawn from
+    /// anywhere.
+    runtime: Option<Handle>,
+    /// What finished tasks left, collected as they are forgotten: the first error, and
+    /// the first panic's payload.
+    first_error: Option<E>,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+fn lock<E>(tasks: &Mutex<Tasks<E>>) -> MutexGuard<'_, Tasks<E>> {
+    tasks.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the group's tasks share with the block: whether the group is being cut (a task
+/// failed or panicked, or the body failed), seen by the block and by every task.
+struct GroupShared {
+    cutting: watch::Sender<bool>,
+}
+
+impl Default for GroupShared {
+    fn default() -> Self {
+        GroupShared {
+            cutting: watch::Sender::new(false),
+        }
+    }
+}
+
+impl GroupShared {
+    /// A task failed, or the body did: cut every task and the body.
+    fn cut(&self) {
+        self.cutting.send_replace(true);
+    }
+
+    /// Resolves once the group is being cut.
+    fn cut_signal(self: &Arc<Self>) -> GroupCut {
+        let mut cutting = self.cutting.subscribe();
+        GroupCut {
+            wait: Box::pin(async move {
+                // Err only if the sender is gone, when nothing is left to cut.
+                let _ = cutting.wait_for(|cutting| *cutting).await;
+            }),
+            shared: self.clone(),
+        }
+    }
+}
+
+impl<E: Send + 'static> TaskGroup<E> {
+    /// An empty group.
+    ///
+    /// ```
+    /// let group = async_with::TaskGroup::<std::io::Error>::new();
+    /// assert!(group.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        TaskGroup {
+            tasks: Arc::new(Mutex::new(Tasks {
+                set: JoinSet::new(),
+                open: true,
+                runtime: None,
+                first_error: None,
+                panic: None,
+            })),
+            shared: Arc::default(),
+        }
+    }
+
+    /// Spawns a task into the group.
+    ///
+    /// ```
+    /// # use async_with::{async_with, TaskGroup};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), std::io::Error> {
+    /// async_with!(TaskGroup::<std::io::Error>::new() as tasks => {
+    ///     tasks.spawn(async { Ok(()) });
+    ///     assert_eq!(tasks.len(), 1);
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn spawn<F>(&mut self, task: F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        lock(&self.tasks).spawn(&self.shared, task);
+    }
+
+    /// A handle that spawns tasks into this group from anywhere — from its own tasks, as
+    /// asyncio's tasks call `tg.create_task` and Trio's children get the nursery.
+    ///
+    /// ```
+    /// use async_with::{async_with, TaskGroup};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), String> {
+    /// // A crawler: each page's task spawns a task per link it finds.
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// async_with!(TaskGroup::<String>::new() as tasks => {
+    ///     fn visit(page: u32, spawner: async_with::TaskSpawner<String>, seen: Arc<Mutex<Vec<u32>>>)
+    ///         -> impl std::future::Future<Output = Result<(), String>> + Send + 'static
+    ///     {
+    ///         async move {
+    ///             seen.lock().unwrap().push(page);
+    ///             for link in [page * 2, page * 2 + 1].into_iter().filter(|&p| p < 8) {
+    ///                 spawner.spawn(visit(link, spawner.clone(), seen.clone())).map_err(|e| e.to_string())?;
+    ///             }
+    ///             Ok(())
+    ///         }
+    ///     }
+    ///     tasks.spawn(visit(1, tasks.spawner(), seen.clone()));
+    /// });
+    /// // The exit waited for every task, also those spawned by tasks.
+    /// let mut seen = seen.lock().unwrap().clone();
+    /// seen.sort();
+    /// assert_eq!(seen, [1, 2, 3, 4, 5, 6, 7]);
+    /// # Ok(()) }
+    /// ```
+    pub fn spawner(&self) -> TaskSpawner<E> {
+        TaskSpawner {
+            tasks: Arc::downgrade(&self.tasks),
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// How many tasks are in the group: the unfinished ones, and those that finished since
+    /// the last spawn (each spawn forgets the finished ones first).
+    ///
+    /// ```
+    /// assert_eq!(async_with::TaskGroup::<()>::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        lock(&self.tasks).set.len()
+    }
+
+    /// Whether no task is waiting.
+    ///
+    /// ```
+    /// assert!(async_with::TaskGroup::<()>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        lock(&self.tasks).set.is_empty()
+    }
+}
+
+impl<E: Send + 'static> Tasks<E> {
+    /// Keeps what a finished task left (its error, its panic). The others were cut when it
+    /// failed, by the task itself (see `spawn`).
+    fn record(&mut self, joined: Result<Result<(), E>, JoinError>) {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                self.first_error.get_or_insert(error);
+            }
+            Err(join_error) if join_error.is_panic() => {
+                self.panic.get_or_insert(join_error.into_panic());
+            }
+            // Aborted: nothing to report.
+            Err(_) => {}
+        }
+    }
+
+    /// Forgets the tasks that finished (as Python's `TaskGroup` does), so that a body
+    /// spawning tasks for as long as it runs holds only the unfinished ones.
+    fn forget_finished(&mut self) {
+        while let Some(joined) = self.set.try_join_next() {
+            self.record(joined);
+        }
+    }
+
+    fn spawn<F>(&mut self, shared: &Arc<GroupShared>, task: F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        self.forget_finished();
+        let watching = shared.clone();
+        let mut task = Box::pin(task);
+        // A failure or panic cuts the group at once, before the task's own unwinding.
+        let watched = std::future::poll_fn(move |cx| {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(result)) => {
+                    if result.is_err() {
+                        watching.cut();
+                    }
+                    Poll::Ready(result)
+                }
+                Err(payload) => {
+                    watching.cut();
+                    std::panic::resume_unwind(payload)
+                }
+            }
+        });
+        // Each task runs inside a scope of its own that the group's cut cuts: blocks in a
+        // task run their async exits (Python's TaskGroup cancels its tasks, which unwind
+        // through their `async with`), then the task ends with `Ok(())`.
+        let child = GroupMember(shared.clone());
+        let task = async move { async_with!(child => { Some(watched.await) }).unwrap_or(Ok(())) };
+        match &self.runtime {
+            Some(runtime) => self.set.spawn_on(task, runtime),
+            None => self.set.spawn(task),
+        };
+    }
+}
+
+/// Spawns tasks into a [`TaskGroup`] from anywhere, while its block runs (see
+/// [`TaskGroup::spawner`]). `Clone + Send + Sync + 'static`.
+pub struct TaskSpawner<E> {
+    tasks: Weak<Mutex<Tasks<E>>>,
+    shared: Arc<GroupShared>,
+}
+
+impl<E> Clone for TaskSpawner<E> {
+    fn clone(&self) -> Self {
+        TaskSpawner {
+            tasks: self.tasks.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<E: Send + 'static> TaskSpawner<E> {
+    /// Spawns a task into the group; the group's exit waits for it as for any other.
+    /// Once the exit has seen its last task end (or the block was cancelled), the group
+    /// is closed: the task is dropped without running and this fails with
+    /// [`GroupClosed`]. While the group is being cut, a new task is cut at its first
+    /// await.
+    ///
+    /// ```
+    /// use async_with::{async_with, GroupClosed, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), GroupClosed> {
+    /// let mut kept = None;
+    /// async_with!(TaskGroup::<GroupClosed>::new() as tasks => {
+    ///     let spawner = tasks.spawner();
+    ///     tasks.spawn(async move { spawner.spawn(async { Ok(()) }) });
+    ///     kept = Some(tasks.spawner());
+    /// });
+    /// assert_eq!(kept.unwrap().spawn(async { Ok(()) }), Err(GroupClosed));
+    /// # Ok(()) }
+    /// ```
+    pub fn spawn<F>(&self, task: F) -> Result<(), GroupClosed>
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let tasks = self.tasks.upgrade().ok_or(GroupClosed)?;
+        let mut tasks = lock(&tasks);
+        if !tasks.open {
+            return Err(GroupClosed);
+        }
+        tasks.spawn(&self.shared, task);
+        Ok(())
+    }
+}
+
+/// A [`TaskSpawner`] spawned into a group whose block has ended.
+///
+/// ```
+/// assert_eq!(
+///     async_with::GroupClosed.to_string(),
+///     "the task group has ended: no task can join it"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupClosed;
+
+impl std::fmt::Display for GroupClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the task group has ended: no task can join it")
+    }
+}
+
+impl std::error::Error for GroupClosed {}
+
+impl<E: Send + 'static> Default for TaskGroup<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The reason a [`TaskGroup`] cuts its body.
+#[derive(Debug)]
+struct TaskFailed;
+
+impl std::fmt::Display for TaskFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a task of the group failed")
+    }
+}
+
+impl std::error::Error for TaskFailed {}
+
+#[diagnostic::do_not_recommend]
+impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
+    type Value<'a>
+        = &'a mut TaskGroup<E>
+    where
+        Self: 'a;
+    type Error = E;
+    type Decision = ();
+    const __ASYNC_WITH_SCOPE: bool = true;
+
+    async fn enter(&mut self) -> Result<&mut TaskGroup<E>, E> {
+        // A group used again starts afresh: its last use's cut is over.
+        self.shared.cutting.send_replace(false);
+        let mut tasks = lock(&self.tasks);
+        tasks.open = true;
+        tasks.runtime = Handle::try_current().ok();
+        drop(tasks);
+        Ok(self)
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
+        if !outcome.is_ok() {
+            self.shared.cut();
+        }
+        // Every task, also those spawners add meanwhile; the group closes when the last
+        // has ended. If a scope around the block begins to cut while this waits (a
+        // `timeout` around the group), the tasks are cut then
+        // (`Scope::__async_with_cut_reaches_exit`).
+        let (panic, first_error) = std::future::poll_fn(|cx| {
+            let mut tasks = lock(&self.tasks);
+            while let Some(joined) = std::task::ready!(tasks.set.poll_join_next(cx)) {
+                tasks.record(joined);
+            }
+            tasks.open = false;
+            Poll::Ready((tasks.panic.take(), tasks.first_error.take()))
+        })
+        .await;
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
+        }
+        match first_error {
+            // A task's failure is the block's, unless the body failed on its own.
+            Some(error) if outcome.is_ok() || outcome.is_cut() => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    fn cancel(&mut self) {
+        let mut tasks = lock(&self.tasks);
+        tasks.open = false;
+        tasks.set.abort_all();
+    }
+}
+
+impl<E: Send + 'static> crate::Scope for TaskGroup<E> {
+    type Cut = GroupCut;
+
+    fn cut(&mut self) -> GroupCut {
+        self.shared.cut_signal()
+    }
+
+    fn __async_with_cut_reaches_exit(cut: &mut GroupCut) {
+        cut.shared.cut();
+    }
+}
+
+/// Resolves when the group is being cut (a task failed or panicked, or the body failed).
+#[doc(hidden)]
+pub struct GroupCut {
+    wait: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    shared: Arc<GroupShared>,
+}
+
+impl Future for GroupCut {
+    type Output = crate::CutReason;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::CutReason> {
+        self.wait
+            .as_mut()
+            .poll(cx)
+            .map(|()| &TaskFailed as crate::CutReason)
+    }
+}
+
+/// The scope each task of a [`TaskGroup`] runs in: cut with the group, it swallows its
+/// cut (the task then ends with `Ok(())`; the group reports the failure that cut it).
+struct GroupMember(Arc<GroupShared>);
+
+impl AsyncContext for GroupMember {
+    type Value<'a> = ();
+    type Error = Infallible;
+    type Decision = crate::Exit;
+
+    async fn enter(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<crate::Exit, Infallible> {
+        Ok(crate::scope::swallow_own_cut(&outcome))
+    }
+}
+
+impl crate::Scope for GroupMember {
+    type Cut = GroupCut;
+
+    fn cut(&mut self) -> GroupCut {
+        self.0.cut_signal()
+    }
+}
+
+crate::context::send_context! {
+    impl[E: Send + 'static] for TaskGroup<E>;
+}
