@@ -3,8 +3,10 @@
 //! unlabelled jumps, all inside a cancel scope) whose every context and body step is chosen
 //! at run time by generated data, against a small interpreter of the spec's rules. A step
 //! may cut the scope's body (its handle cancelled, then an await): every block around it
-//! exits, innermost first, seeing a cancellation. Both produce an event log and a result;
-//! they must agree.
+//! exits, innermost first, seeing a cancellation. A second cancel scope around one inner
+//! block may be cancelled too — from inside that block, before it (its first await cuts),
+//! after it (nothing), or together with the outer one (the outer one takes the cut).
+//! Both produce an event log and a result; they must agree.
 
 use async_with::{CancelScope, Exit, Outcome, async_context, async_with};
 use async_with_tests::describe;
@@ -30,6 +32,12 @@ enum Action {
     Panic,
     /// Cancels the scope's handle, then awaits: the scope cuts its body there.
     Cut,
+    /// Cancels the inner scope's handle (the scope around `c`'s block), then awaits: inside
+    /// that block, the inner scope cuts its body there; before it, at its first await (`c`'s
+    /// enter); after it, nothing.
+    CutInner,
+    /// Cancels both handles, inner first, then awaits: the outer scope takes the cut.
+    CutBoth,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -153,6 +161,8 @@ fn failure(s: Slot, i: usize, j: usize, what: &str) -> Failure {
 async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
     let mut completed = 0;
     'outer: for i in 0..OUTER {
+        let inner_scope = CancelScope::new();
+        let inner = inner_scope.handle();
         async_with!(CancelScope::new() as scope, ctx(plan, log, Ctx::A, i, 0), ctx(plan, log, Ctx::B, i, 0) => {
             match step(plan, log, Slot::S1, i, 0) {
                 Action::Finish => {}
@@ -169,8 +179,17 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                     scope.cancel();
                     tokio::task::yield_now().await
                 }
+                Action::CutInner => {
+                    inner.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutBoth => {
+                    inner.cancel();
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
             };
-            async_with!(ctx(plan, log, Ctx::C, i, 0) => {
+            async_with!(inner_scope, ctx(plan, log, Ctx::C, i, 0) => {
                 match step(plan, log, Slot::S2, i, 0) {
                     Action::Finish => {}
                     Action::Yield => tokio::task::yield_now().await,
@@ -183,6 +202,15 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                     Action::ContinueOuter => continue 'outer,
                     Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S2), i, 0),
                 Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutInner => {
+                    inner.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutBoth => {
+                    inner.cancel();
                     scope.cancel();
                     tokio::task::yield_now().await
                 }
@@ -205,6 +233,15 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                     scope.cancel();
                     tokio::task::yield_now().await
                 }
+                Action::CutInner => {
+                    inner.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutBoth => {
+                    inner.cancel();
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
                     };
                 });
             }
@@ -220,6 +257,15 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                 Action::ContinueOuter => continue 'outer,
                 Action::Panic => panic!("{} {}{} panicked", slot_name(Slot::S4), i, 0),
                 Action::Cut => {
+                    scope.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutInner => {
+                    inner.cancel();
+                    tokio::task::yield_now().await
+                }
+                Action::CutBoth => {
+                    inner.cancel();
                     scope.cancel();
                     tokio::task::yield_now().await
                 }
@@ -245,11 +291,15 @@ enum Flow {
     Panic(String),
     /// The scope is cutting its body.
     Cut,
+    /// The inner scope is cutting its body.
+    CutInner,
 }
 
 enum Node {
     /// A cancel scope, the outermost context of its block; swallows its own cut.
     Scope(Vec<Node>),
+    /// The inner cancel scope, the first context of its block; swallows its own cut.
+    InnerScope(Vec<Node>),
     With(Vec<Ctx>, Vec<Node>),
     Act(Slot),
     InnerLoop(Vec<Node>),
@@ -261,7 +311,7 @@ fn shape() -> Vec<Node> {
         vec![Ctx::A, Ctx::B],
         vec![
             Act(Slot::S1),
-            With(vec![Ctx::C], vec![Act(Slot::S2)]),
+            InnerScope(vec![With(vec![Ctx::C], vec![Act(Slot::S2)])]),
             InnerLoop(vec![With(vec![Ctx::D], vec![Act(Slot::S3)])]),
             Act(Slot::S4),
         ],
@@ -273,6 +323,10 @@ struct Model<'p> {
     log: Vec<String>,
     /// The scope's handle was cancelled: the next await is cut.
     cutting: bool,
+    /// This iteration's inner scope handle was cancelled.
+    inner_cancelled: bool,
+    /// Inside the inner scope's block.
+    in_inner: bool,
 }
 
 impl Model<'_> {
@@ -280,13 +334,14 @@ impl Model<'_> {
         let mut completed = 0;
         let shape = shape();
         for i in 0..OUTER {
+            self.inner_cancelled = false;
             match self.block(&shape, i, 0) {
                 Flow::Normal => completed += 1,
                 Flow::Break { .. } => break,
                 Flow::Continue { .. } => continue,
                 Flow::Return(r) => return (self.log, Ok(r)),
                 Flow::Panic(m) => return (self.log, Err(m)),
-                Flow::Cut => unreachable!("the scope swallows its cut"),
+                Flow::Cut | Flow::CutInner => unreachable!("the scopes swallow their cuts"),
             }
         }
         (self.log, Ok(Ok(completed)))
@@ -297,6 +352,7 @@ impl Model<'_> {
             let flow = match node {
                 Node::Act(s) => self.act(*s, i, j),
                 Node::Scope(body) => self.scope(body, i, j),
+                Node::InnerScope(body) => self.inner_scope(body, i, j),
                 Node::With(ctxs, body) => self.with(ctxs, body, i, j),
                 Node::InnerLoop(body) => self.inner_loop(body, i),
             };
@@ -328,6 +384,28 @@ impl Model<'_> {
         }
     }
 
+    /// S23: the inner scope swallows its own cut; an outer cut passes through it.
+    fn inner_scope(&mut self, body: &[Node], i: usize, j: usize) -> Flow {
+        self.in_inner = true;
+        let flow = self.block(body, i, j);
+        self.in_inner = false;
+        match flow {
+            Flow::CutInner => Flow::Normal,
+            other => other,
+        }
+    }
+
+    /// An await: cut if a scope around it was cancelled, the outer one first (S20).
+    fn at_await(&self) -> Flow {
+        if self.cutting {
+            Flow::Cut
+        } else if self.in_inner && self.inner_cancelled {
+            Flow::CutInner
+        } else {
+            Flow::Normal
+        }
+    }
+
     fn act(&mut self, s: Slot, i: usize, j: usize) -> Flow {
         self.log.push(format!("{} {i}{j}", slot_name(s)));
         let at = format!("{} {i}{j}", slot_name(s));
@@ -337,8 +415,17 @@ impl Model<'_> {
                 self.cutting = true;
                 Flow::Cut
             }
-            Action::Yield if self.cutting => Flow::Cut,
-            Action::Finish | Action::Yield => Flow::Normal,
+            Action::CutInner => {
+                self.inner_cancelled = true;
+                self.at_await()
+            }
+            Action::CutBoth => {
+                self.inner_cancelled = true;
+                self.cutting = true;
+                Flow::Cut
+            }
+            Action::Yield => self.at_await(),
+            Action::Finish => Flow::Normal,
             Action::QuestionMark => Flow::Return(Err(format!("{at} failed"))),
             Action::ReturnOk => Flow::Return(Ok(100 + i as u32)),
             Action::ReturnErr => Flow::Return(Err(format!("{at} returned"))),
@@ -355,9 +442,10 @@ impl Model<'_> {
         let (&c, rest) = ctxs.split_first().expect("a block has a context");
         let behaviour = self.plan.ctx(c, i, j);
         self.log.push(format!("enter {}", name(c)));
-        if self.cutting {
+        let at_enter = self.at_await();
+        if at_enter != Flow::Normal {
             // Its enter awaits: cut there, before it entered (neither exit nor cancel).
-            return Flow::Cut;
+            return at_enter;
         }
         if behaviour.enter_fails {
             return Flow::Return(Err(format!("{} enter failed", name(c)))); // S2
@@ -370,7 +458,7 @@ impl Model<'_> {
         let seen = match &flow {
             Flow::Return(Err(m)) => format!("err({m})"),
             Flow::Panic(m) => format!("panic({m})"),
-            Flow::Cut => "cancelled".to_string(), // S18
+            Flow::Cut | Flow::CutInner => "cancelled".to_string(), // S18
             _ => "ok".to_string(),
         };
         self.log.push(format!("exit {}: {seen}", name(c)));
@@ -441,6 +529,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::ContinueOuter),
         1 => Just(Action::Panic),
         2 => Just(Action::Cut),
+        1 => Just(Action::CutInner),
+        1 => Just(Action::CutBoth),
     ]
 }
 
@@ -488,6 +578,8 @@ fn the_expansion_agrees_with_the_model_of_the_spec() {
             plan: &plan,
             log: Vec::new(),
             cutting: false,
+            inner_cancelled: false,
+            in_inner: false,
         }
         .run();
         prop_assert_eq!(&log, &expected_log, "program:\n{}", listing(&plan));
