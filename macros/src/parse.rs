@@ -17,6 +17,39 @@ pub struct ContextItem {
     pub pat: Option<Pat>,
 }
 
+/// `tokio::time::timeout(d, future)` (or `timeout_at`) as a context: a future that
+/// cancels by dropping, where `async_with::timeout(d)`, the scope, was meant. Only a path
+/// naming `time::` is taken for tokio's: a two-argument `timeout` of the user's own may
+/// be a context.
+fn tokio_timeout(expr: &Expr) -> syn::Result<()> {
+    let Expr::Call(call) = expr else {
+        return Ok(());
+    };
+    let Expr::Path(path) = &*call.func else {
+        return Ok(());
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let tokio_timeout = matches!(
+        names.as_slice(),
+        [.., time, name] if time == "time" && (name == "timeout" || name == "timeout_at")
+    );
+    if !tokio_timeout || call.args.len() != 2 {
+        return Ok(());
+    }
+    let name = &names[names.len() - 1];
+    Err(syn::Error::new_spanned(
+        expr,
+        format!(
+            "`time::{name}(.., future)` is tokio's: a future that cancels by dropping, not a context; for a scope that cuts the body and still runs every exit async, write `async_with::{name}(..)` here with the deadline only, and await the work in the body: `async_with!({name}(..) => {{ future.await }})`"
+        ),
+    ))
+}
+
 pub fn with_input(tokens: TokenStream) -> syn::Result<WithInput> {
     Parser::parse2(parse_with_input, tokens)
 }
@@ -55,6 +88,7 @@ fn parse_with_input(input: ParseStream) -> syn::Result<WithInput> {
             },
             expr_tokens,
         )?;
+        tokio_timeout(&expr)?;
         let pat = if stop == Stop::As {
             let as_token: Token![as] = input.parse()?;
             let (pat_tokens, _) = tokens_until(input, false)?;

@@ -51,6 +51,14 @@ fn malformed_async_with_calls_are_errors_naming_the_grammar() {
         ("a as 1 + 2 => {}", ""),
         ("+ => {}", ""),
         ("a => { break 5; }", "`break` with a value cannot leave"),
+        (
+            "tokio::time::timeout(d, f) => {}",
+            "write `async_with::timeout(..)`",
+        ),
+        (
+            "time::timeout_at(t, f) as x => {}",
+            "write `async_with::timeout_at(..)`",
+        ),
     ];
     for (input, expected) in cases {
         let Err(error) = with(input) else {
@@ -93,6 +101,9 @@ fn well_formed_async_with_calls_expand() {
         "a.await? as S { f, .. } => { 'l: loop { break 'l; } continue; }",
         "a => { println!(\"{}\", f()?); vec![g()?; 2]; matches!(h()?, Some(_)) }",
         "a => { async_with!(b as y => { y?; break; }); }",
+        // A `timeout` of two arguments not from a `time` module may be the user's own.
+        "timeout(a, b) as x => {}",
+        "async_with::timeout(d) => {}",
     ] {
         with(input).unwrap_or_else(|e| panic!("`{input}`: {e}"));
     }
