@@ -31,7 +31,9 @@
 //! scope never completes after its exit: its shield disarms the guard and stays pending
 //! until that scope drops the body around it. So does a block that did not fail whose
 //! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates
-//! but an own cut's marker; a block without a scope pays one thread-local read per poll of its body.
+//! but an own cut's marker; a block without a scope pays one thread-local read per poll
+//! of its body (and a write when it stays pending), and one read and write per poll of
+//! its exit.
 
 use super::BlockState;
 use crate::Outcome;
