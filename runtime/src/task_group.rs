@@ -26,7 +26,9 @@ use tokio::task::{JoinError, JoinSet};
 /// - When a scope around the block cuts it — also while its exit waits for the tasks
 ///   (`async_with!(timeout(d), TaskGroup::<E>::new() as tasks => ..)`, Trio's
 ///   `move_on_after` around a nursery) — every task is cut the same way and awaited, and
-///   the scope goes on with its cut (a `timeout` fails with `Elapsed` at the deadline).
+///   the scope goes on with its cut (a `timeout` fails with `Elapsed` at the deadline) —
+///   unless a task failed meanwhile (its cleanup failed when cut, say): that error leaves
+///   the block instead, as asyncio's `TaskGroup` raises through a timeout.
 /// - When the block is cancelled (dropped), every task is aborted (`cancel`): dropped
 ///   where it is, as a dropped future is. No task outlives the block.
 /// - A finished task is forgotten (its result kept only if it is the first failure) when
@@ -429,8 +431,12 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
             std::panic::resume_unwind(payload);
         }
         match first_error {
-            // A task's failure is the block's, unless the body failed on its own.
-            Some(error) if outcome.is_ok() || outcome.is_cut() => Err(error),
+            // A task's failure is the block's — also when a scope around the block cut it
+            // (it then rises through the cut body, as an exit's error does, S23) — unless
+            // the body failed on its own.
+            Some(error) if outcome.is_ok() || outcome.is_cut() || outcome.is_cancelled() => {
+                Err(error)
+            }
             _ => Ok(()),
         }
     }
