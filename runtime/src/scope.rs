@@ -441,6 +441,23 @@ impl Future for CancelCut {
     }
 }
 
+impl fmt::Debug for CancelScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelScope")
+            .field("cancelled", &self.shared.is_set())
+            .finish()
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("cancelled", &self.is_cancelled())
+            .field("cancelled_caught", &self.cancelled_caught())
+            .finish()
+    }
+}
+
 crate::context::send_context! {
     impl[] for CancelScope;
 }
@@ -647,6 +664,7 @@ mod deadline {
         }
     }
 
+    #[derive(Debug)]
     enum Deadline {
         /// This long after the block starts.
         After(Duration),
@@ -729,6 +747,23 @@ mod deadline {
                 return Poll::Ready(&Elapsed as CutReason);
             }
             Poll::Pending
+        }
+    }
+
+    impl std::fmt::Debug for Timeout {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Timeout")
+                .field("deadline", &self.deadline)
+                .finish()
+        }
+    }
+
+    impl std::fmt::Debug for TimeoutHandle {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("TimeoutHandle")
+                .field("deadline", &self.deadline())
+                .field("expired", &self.expired())
+                .finish()
         }
     }
 

@@ -43,6 +43,12 @@ pub fn suppress<E: Error + 'static>() -> Suppress<E> {
 /// ```
 pub struct Suppress<E, More = ()>(PhantomData<fn() -> (E, More)>);
 
+impl<E, More> std::fmt::Debug for Suppress<E, More> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Suppress<{}>", std::any::type_name::<E>())
+    }
+}
+
 impl<E: Error + 'static, More: ErrorSet> Suppress<E, More> {
     /// Also suppresses failures whose error is an `F`: Python's `suppress(A, B)` is
     /// `suppress::<A>().or::<B>()`.

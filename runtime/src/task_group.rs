@@ -504,6 +504,23 @@ impl crate::Scope for GroupMember {
     }
 }
 
+impl<E> std::fmt::Debug for TaskGroup<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tasks = lock(&self.tasks);
+        f.debug_struct("TaskGroup")
+            .field("tasks", &tasks.set.len())
+            .field("open", &tasks.open)
+            .finish()
+    }
+}
+
+impl<E> std::fmt::Debug for TaskSpawner<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open = self.tasks.upgrade().is_some_and(|tasks| lock(&tasks).open);
+        f.debug_struct("TaskSpawner").field("open", &open).finish()
+    }
+}
+
 crate::context::send_context! {
     impl[E: Send + 'static] for TaskGroup<E>;
 }

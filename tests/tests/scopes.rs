@@ -1387,3 +1387,42 @@ async fn s23_a_task_failing_in_its_cleanup_when_a_timeout_cuts_the_group_is_the_
         assert_eq!(start.elapsed(), ms(100));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn scopes_and_their_handles_show_their_state_in_debug() {
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    handle.cancel();
+    assert_eq!(format!("{scope:?}"), "CancelScope { cancelled: true }");
+    assert_eq!(
+        format!("{handle:?}"),
+        "CancelHandle { cancelled: true, cancelled_caught: false }"
+    );
+    assert_eq!(
+        format!("{:?}", timeout(ms(5))),
+        "Timeout { deadline: After(5ms) }"
+    );
+    let mut seen = String::new();
+    let _: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(5)) as deadline => {
+            deadline.reschedule(None);
+            seen = format!("{deadline:?}");
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(seen, "TimeoutHandle { deadline: None, expired: false }");
+    let mut group = TaskGroup::<Infallible>::new();
+    group.spawn(async { Ok(()) });
+    assert_eq!(format!("{group:?}"), "TaskGroup { tasks: 1, open: true }");
+    assert_eq!(
+        format!("{:?}", group.spawner()),
+        "TaskSpawner { open: true }"
+    );
+    // `std::any::type_name`, whose exact text the compiler does not promise.
+    let suppressing = format!("{:?}", suppress::<Elapsed>());
+    assert!(
+        suppressing.starts_with("Suppress<") && suppressing.ends_with("Elapsed>"),
+        "{suppressing}"
+    );
+}
