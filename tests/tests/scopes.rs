@@ -1426,3 +1426,66 @@ async fn scopes_and_their_handles_show_their_state_in_debug() {
         "{suppressing}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_cancel_around_a_timeout_that_has_not_expired_is_not_a_timeout() {
+    // CPython's `test_foreign_cancel_doesnt_timeout_if_not_expired` and
+    // `test_cancel_in_timeout_after_cancellation`; then `test_timeout_after_cancellation`:
+    // a cancel that was swallowed leaves nothing behind for the next timeout.
+    let scope = CancelScope::new();
+    let mut kept = None;
+    let start = Instant::now();
+    async_with!(scope as cancel => {
+        let result: Result<(), Elapsed> = async {
+            async_with!(timeout(ms(10_000)) as deadline => {
+                kept = Some(deadline);
+                cancel.cancel();
+                sleep(ms(10_000)).await;
+            });
+            Ok(())
+        }
+        .await;
+        unreachable!("the cancel scope cut its body: {result:?}");
+    });
+    assert_eq!(start.elapsed(), ms(0));
+    assert!(!kept.unwrap().expired());
+
+    let result: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(0)) => { sleep(ms(1000)).await; });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(Elapsed));
+}
+
+#[tokio::test]
+async fn s20_a_busy_body_past_both_deadlines_is_cut_by_the_outer_timeout() {
+    // CPython's `test_nested_timeouts_loop_busy` and `test_nested_timeouts_concurrent`,
+    // on the real clock: the thread is blocked past both deadlines, so both have passed
+    // at the next await and the outer timeout takes the cut; the code after the inner
+    // block does not run.
+    for (outer, inner) in [(100, 10), (2, 100)] {
+        let start = std::time::Instant::now();
+        let mut after_inner = false;
+        let result: Result<(), Elapsed> = async {
+            async_with!(timeout(ms(outer)) => {
+                let inner_result: Result<(), Elapsed> = async {
+                    async_with!(timeout(ms(inner)) => {
+                        std::thread::sleep(ms(outer.max(inner / 10)));
+                        sleep(ms(1000)).await;
+                    });
+                    Ok(())
+                }
+                .await;
+                after_inner = true;
+                inner_result?;
+                sleep(ms(10_000)).await;
+            });
+            Ok(())
+        }
+        .await;
+        assert_eq!(result, Err(Elapsed), "outer {outer} ms, inner {inner} ms");
+        assert!(!after_inner);
+        assert!(start.elapsed() < ms(1000));
+    }
+}
