@@ -34,7 +34,7 @@ pub use generator::{Ended, Generator, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
 #[cfg(feature = "tokio")]
-pub use scope::{Timeout, TimeoutHandle, timeout, timeout_at};
+pub use scope::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
 pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
 pub use task_group::{GroupClosed, TaskGroup, TaskSpawner};

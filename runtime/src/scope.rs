@@ -463,7 +463,7 @@ crate::context::send_context! {
 }
 
 #[cfg(feature = "tokio")]
-pub use self::deadline::{Timeout, TimeoutHandle, timeout, timeout_at};
+pub use self::deadline::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
 
 #[cfg(feature = "tokio")]
 mod deadline {
@@ -628,8 +628,8 @@ mod deadline {
         /// });
         /// # Ok(()) }
         /// ```
-        pub fn reschedule(&self, deadline: impl Into<Option<Instant>>) {
-            let deadline = deadline.into();
+        pub fn reschedule(&self, deadline: impl IntoDeadline) {
+            let deadline = deadline.into_deadline();
             let waker = {
                 let mut state = self.shared.lock();
                 state.0 = deadline;
@@ -662,6 +662,50 @@ mod deadline {
         pub fn expired(&self) -> bool {
             self.shared.expired.load(Ordering::SeqCst)
         }
+    }
+
+    /// What [`TimeoutHandle::reschedule`] takes: an instant of tokio's clock, or `None`
+    /// for no deadline. (Sealed: implemented for `tokio::time::Instant` and
+    /// `Option<tokio::time::Instant>` only.)
+    ///
+    /// ```
+    /// use async_with::IntoDeadline;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let now = Instant::now();
+    /// assert_eq!(now.into_deadline(), Some(now));
+    /// assert_eq!(None.into_deadline(), None);
+    /// # }
+    /// ```
+    #[diagnostic::on_unimplemented(
+        message = "a timeout's deadline is a `tokio::time::Instant` (or `None`: no deadline), not `{Self}`",
+        label = "not an instant of tokio's clock",
+        note = "for a deadline some time from now, write `tokio::time::Instant::now() + duration`"
+    )]
+    pub trait IntoDeadline: sealed::Sealed {
+        /// The deadline, or `None` for none.
+        fn into_deadline(self) -> Option<Instant>;
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl IntoDeadline for Instant {
+        fn into_deadline(self) -> Option<Instant> {
+            Some(self)
+        }
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl IntoDeadline for Option<Instant> {
+        fn into_deadline(self) -> Option<Instant> {
+            self
+        }
+    }
+
+    mod sealed {
+        pub trait Sealed {}
+        impl Sealed for tokio::time::Instant {}
+        impl Sealed for Option<tokio::time::Instant> {}
     }
 
     #[derive(Debug)]
