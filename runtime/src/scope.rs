@@ -25,6 +25,10 @@ pub type CutReason = &'static (dyn Error + Send + Sync);
 /// (the block then fails with it, as [`timeout`] does with [`Elapsed`]) or, for a context
 /// whose exit returns [`Exit`](crate::Exit), `Exit::Suppress` (the block then gives `()` /
 /// `None`, as [`CancelScope`] does). An exit that does neither panics, naming the mistake.
+/// A scope around this block that fires in the same poll takes the cut instead (the
+/// outermost wins, as with nested `asyncio.timeout`s and Trio's cancel scopes): this
+/// context's exit then sees [`Outcome::is_cancelled`](crate::Outcome::is_cancelled), as
+/// any context inside a cut body does, and should let it go on.
 ///
 /// Exits are never cut. Work spawned onto other tasks is outside the scope. A generic
 /// `C: AsyncContext` in a block is taken as a plain context (its cut is not polled). An
