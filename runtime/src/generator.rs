@@ -1,12 +1,13 @@
 //! Generator-style contexts, Python's `@asynccontextmanager`: one async function holds
 //! the setup, hands a value to the block once, and holds the teardown.
 
+use crate::lock;
 use crate::{AsyncContext, Exit, Outcome};
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 /// Makes a context from one async function: its setup runs at enter, until it hands a
@@ -104,12 +105,6 @@ struct Shared<V> {
     inspect: Option<Inspect>,
     /// Set by exit: the outcome's summary and what the inspection returned.
     ended: Option<(Ended, Option<Box<dyn Any + Send>>)>,
-}
-
-/// Locks the hand-off's state or the function's slot; a panic while it was held leaves
-/// the data as it was.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The generator function's one way to hand a value to the block: [`give`](Handoff::give)

@@ -28,6 +28,15 @@ pub mod __private;
 #[doc = include_str!("../docs/COMING_FROM_PYTHON.md")]
 pub mod coming_from_python {}
 
+/// Locks a mutex of the crate's own state (a generator's hand-off, a scope's waker, a
+/// timeout's deadline, a task group's tasks); a panic while it was held leaves the data
+/// as it was.
+pub(crate) fn lock<T: ?Sized>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub use context::{AsyncContext, ExitDecision, SendAsyncContext};
 pub use exit_stack::{BoxError, ExitStack, SendExitStack, StackError};
 pub use generator::{Ended, Generator, HandedOff, Handoff, generator};

@@ -245,9 +245,9 @@ pub struct CancelHandle {
 }
 
 /// A flag set once, from anywhere, waking the block that waits for it: a cancelled
-/// [`CancelScope`], a `TaskGroup` whose task failed.
+/// [`CancelScope`].
 #[derive(Default)]
-pub(crate) struct Flag {
+struct Flag {
     set: AtomicBool,
     waker: Mutex<Option<Waker>>,
     /// The scope cut its body (Trio's `cancelled_caught`).
@@ -256,24 +256,24 @@ pub(crate) struct Flag {
 
 impl Flag {
     /// Sets the flag and wakes the waiting block.
-    pub(crate) fn set(&self) {
+    fn set(&self) {
         self.set.store(true, Ordering::SeqCst);
-        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let waker = crate::lock(&self.waker).take();
         if let Some(waker) = waker {
             waker.wake();
         }
     }
 
-    pub(crate) fn is_set(&self) -> bool {
+    fn is_set(&self) -> bool {
         self.set.load(Ordering::SeqCst)
     }
 
     /// Ready once set; otherwise registers the waker.
-    pub(crate) fn poll_set(&self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_set(&self, cx: &mut Context<'_>) -> Poll<()> {
         if self.is_set() {
             return Poll::Ready(());
         }
-        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        *crate::lock(&self.waker) = Some(cx.waker().clone());
         // A `set` between the check and the registration found no waker: look again.
         if self.is_set() {
             return Poll::Ready(());
@@ -476,7 +476,7 @@ mod deadline {
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex, MutexGuard};
+    use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll, Waker};
     use std::time::Duration;
     use tokio::time::{Instant, Sleep};
@@ -549,12 +549,6 @@ mod deadline {
         expired: AtomicBool,
     }
 
-    impl Shared {
-        fn lock(&self) -> MutexGuard<'_, (Option<Instant>, Option<Waker>)> {
-            self.deadline.lock().unwrap_or_else(|e| e.into_inner())
-        }
-    }
-
     /// The deadline of a running [`timeout`] block, bound by the block: read it, move it
     /// (Python's `Timeout.when()` and `reschedule()`, Trio's `scope.deadline`), and ask
     /// whether it cut the body. `Clone + Send + Sync + 'static`: another task can move it
@@ -612,7 +606,7 @@ mod deadline {
         /// # Ok(()) }
         /// ```
         pub fn deadline(&self) -> Option<Instant> {
-            self.shared.lock().0
+            crate::lock(&self.shared.deadline).0
         }
 
         /// Moves the deadline, earlier or later, or takes it away (`None`: the body is
@@ -635,7 +629,7 @@ mod deadline {
         pub fn reschedule(&self, deadline: impl IntoDeadline) {
             let deadline = deadline.into_deadline();
             let waker = {
-                let mut state = self.shared.lock();
+                let mut state = crate::lock(&self.shared.deadline);
                 state.0 = deadline;
                 state.1.take()
             };
@@ -737,7 +731,9 @@ mod deadline {
             // Cut by a scope around it whose deadline (or cancel) came at the same time:
             // this deadline passed too, as both of Python's nested timeouts expire.
             let passed = outcome.is_cancelled()
-                && self.shared.lock().0.is_some_and(|at| at <= Instant::now());
+                && crate::lock(&self.shared.deadline)
+                    .0
+                    .is_some_and(|at| at <= Instant::now());
             if cut || passed {
                 self.shared.expired.store(true, Ordering::SeqCst);
             }
@@ -754,7 +750,7 @@ mod deadline {
                 Deadline::At(instant) => instant,
             };
             // A block entered again starts afresh.
-            *self.shared.lock() = (Some(deadline), None);
+            *crate::lock(&self.shared.deadline) = (Some(deadline), None);
             self.shared.expired.store(false, Ordering::SeqCst);
             DeadlineCut {
                 sleep: Box::pin(tokio::time::sleep_until(deadline)),
@@ -775,7 +771,7 @@ mod deadline {
 
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
             let deadline = {
-                let mut state = self.shared.lock();
+                let mut state = crate::lock(&self.shared.deadline);
                 if !state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     state.1 = Some(cx.waker().clone());
                 }

@@ -1,11 +1,11 @@
 //! `TaskGroup`: Python's `asyncio.TaskGroup`, Trio's nursery (feature `tokio`).
 
-use crate::{AsyncContext, Outcome, async_with};
+use crate::{AsyncContext, Outcome, async_with, lock};
 use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
@@ -109,10 +109,6 @@ struct Tasks<E> {
     /// the first panic's payload.
     first_error: Option<E>,
     panic: Option<Box<dyn Any + Send>>,
-}
-
-fn lock<E>(tasks: &Mutex<Tasks<E>>) -> MutexGuard<'_, Tasks<E>> {
-    tasks.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What the group's tasks share with the block: whether the group is being cut (a task
