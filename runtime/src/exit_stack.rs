@@ -328,12 +328,14 @@ impl<'s, K: Kind> Drop for Entries<'s, K> {
     }
 }
 
-/// The build error of `enter_context` for a context whose value is what it guards
-/// (checked where `enter_context` is instantiated: `cargo build`, not `cargo check`).
+/// The build error of `enter_context`/`enter_value` for one of this crate's scopes
+/// (checked where the method is instantiated: `cargo build`, not `cargo check`).
 const CANNOT_CUT: &str = "a scope (`timeout`, `CancelScope`, `TaskGroup`) in an exit stack would cut nothing: \
      the stack has no body of its own to cut short. List it in the `async_with!` instead: \
      `async_with!(timeout(d), ExitStack::new() as stack => ..)`";
 
+/// The build error of `enter_context` for a context whose value is what it guards
+/// (checked where `enter_context` is instantiated: `cargo build`, not `cargo check`).
 const DROPS_ITS_GUARD: &str = "`enter_context` would drop this lock's guard (or this permit) as soon as it is entered, \
      releasing it while the stack goes on: hold the guard itself until the stack closes with \
      `stack.hold(mutex.lock().await)`, or use `async_with!(&mutex as guard => ..)`";
