@@ -126,9 +126,12 @@ impl Default for GroupShared {
 }
 
 impl GroupShared {
-    /// A task failed, or the body did: cut every task and the body.
+    /// A task failed, the body did, or a scope around the block cut it: cut every task
+    /// and the body. Only the first call notifies: a cut reaching the group's exit calls this at each
+    /// poll of that exit, and a repeated notification would wake every task again.
     fn cut(&self) {
-        self.cutting.send_replace(true);
+        self.cutting
+            .send_if_modified(|cutting| !std::mem::replace(cutting, true));
     }
 
     /// Resolves once the group is being cut.
