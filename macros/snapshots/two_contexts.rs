@@ -2,6 +2,7 @@ async fn expansion() {
     {
         use ::async_with::checks::LeaveWith as _;
         use ::async_with::__private::{NoScopeCut as _, ScopeCut as _};
+        use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
         use ::async_with::__private::{
             ProbeOther as _, ProbeResult as _, ViewBoxed as _, ViewDebug as _,
             ViewDebugDisplay as _, ViewDisplay as _, ViewOpaque as _, ViewStatic as _,
@@ -258,6 +259,19 @@ async fn expansion() {
                 ::async_with::__private::AsyncWithBodyFlow::Return(returned),
             ) => {
                 match (&::async_with::__private::Probe(returned)).__async_with_split() {
+                    ::core::option::Option::Some(error) => {
+                        ::async_with::__private::failed(
+                            (&&&&&&::async_with::__private::View(error))
+                                .__async_with_view(),
+                        )
+                    }
+                    ::core::option::Option::None => ::async_with::Outcome::ok(),
+                }
+            }
+            ::core::result::Result::Ok(
+                ::async_with::__private::AsyncWithBodyFlow::Value(value),
+            ) => {
+                match (&::async_with::checks::Tail(value)).__async_with_tail() {
                     ::core::option::Option::Some(error) => {
                         ::async_with::__private::failed(
                             (&&&&&&::async_with::__private::View(error))

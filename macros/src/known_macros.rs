@@ -192,6 +192,36 @@ pub fn select(tokens: TokenStream, rewrite: &mut dyn FnMut(&mut Expr)) -> Option
     parse.parse2(tokens).ok()
 }
 
+/// `ensure!(cond [, message..])`: the condition, and the message's tokens if any.
+pub fn ensure(tokens: TokenStream) -> Option<(Expr, Option<TokenStream>)> {
+    let parse = |input: ParseStream| {
+        let cond: Expr = input.parse()?;
+        if input.is_empty() {
+            return Ok((cond, None));
+        }
+        let _: Token![,] = input.parse()?;
+        let message: TokenStream = input.parse()?;
+        Ok((cond, (!message.is_empty()).then_some(message)))
+    };
+    parse.parse2(tokens).ok()
+}
+
+/// Whether an expression is better evaluated in the body itself than in a closure: its
+/// tokens hold a `?`, a `return` or an `.await` (one inside a closure of its own stays
+/// that closure's either way).
+pub fn evaluates_in_body(expr: &Expr) -> bool {
+    let tokens = expr.to_token_stream();
+    hidden_exit(&tokens).is_some() || has_await(&tokens)
+}
+
+fn has_await(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "await",
+        TokenTree::Group(group) => has_await(&group.stream()),
+        _ => false,
+    })
+}
+
 /// tracing's and log's event macros: `target: ..`, `parent: ..`, `name: ..` settings,
 /// `field = value` (with `%`/`?` sigils), `?value`/`%value` shorthands, a format string
 /// and its arguments. Every value is rewritten; `None` if a segment does not parse.

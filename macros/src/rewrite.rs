@@ -145,15 +145,64 @@ pub fn with(input: WithInput, target: &mut dyn Target) -> Layer {
     let WithInput { contexts, body } = input;
     let body_span = parse::block_span(&body);
     let body_end = body.brace_token.span.close();
-    layer(contexts.into_iter(), body, (body_span, body_end), target)
+    let body = braced_macro_tail_as_value(body);
+    // S6: a tail that may be `Err(_)` is a failure for every context of the call, so each
+    // layer probes the value the layer inside it gave (the tail's, unless an inner exit
+    // suppressed it or failed).
+    let probe_tail = match body.stmts.last() {
+        Some(Stmt::Expr(tail, None)) if may_be_err(tail) => Some(tail.span()),
+        _ => None,
+    };
+    let spans = BodySpans {
+        body_span,
+        body_end,
+        probe_tail,
+    };
+    layer(contexts.into_iter(), body, spans, target)
+}
+
+/// Where a call's body is, shared by each of its layers.
+#[derive(Clone, Copy)]
+struct BodySpans {
+    body_span: Span,
+    body_end: Span,
+    probe_tail: Option<Span>,
+}
+
+/// A braced macro call ending the body without `;` (`tokio::select! { .. }`) is its value,
+/// as in plain Rust: made the tail expression.
+fn braced_macro_tail_as_value(mut body: syn::Block) -> syn::Block {
+    let tail = match body.stmts.pop() {
+        Some(Stmt::Macro(mac))
+            if mac.semi_token.is_none()
+                && matches!(mac.mac.delimiter, syn::MacroDelimiter::Brace(_)) =>
+        {
+            Stmt::Expr(
+                Expr::Macro(syn::ExprMacro {
+                    attrs: mac.attrs,
+                    mac: mac.mac,
+                }),
+                None,
+            )
+        }
+        Some(other) => other,
+        None => return body,
+    };
+    body.stmts.push(tail);
+    body
 }
 
 fn layer(
     mut contexts: std::vec::IntoIter<ContextItem>,
     body: syn::Block,
-    (body_span, body_end): (Span, Span),
+    spans: BodySpans,
     target: &mut dyn Target,
 ) -> Layer {
+    let BodySpans {
+        body_span,
+        body_end,
+        probe_tail,
+    } = spans;
     let ContextItem { mut expr, pat } = contexts.next().expect("the parser requires a context");
     target.context_expr(&mut expr);
     let id = target.next_id();
@@ -167,19 +216,9 @@ fn layer(
         loop_depth: 0,
         labels: Vec::new(),
     };
-    let mut probe_tail = None;
     let body = if contexts.len() > 0 {
-        Body::Inner(Box::new(layer(
-            contexts,
-            body,
-            (body_span, body_end),
-            &mut rewriter,
-        )))
+        Body::Inner(Box::new(layer(contexts, body, spans, &mut rewriter)))
     } else {
-        probe_tail = match body.stmts.last() {
-            Some(Stmt::Expr(tail, None)) if may_be_err(tail) => Some(tail.span()),
-            _ => None,
-        };
         rewriter.block(body, body_span)
     };
     let leaves = rewriter.leaves(&expr);
@@ -205,23 +244,6 @@ impl Rewriter<'_> {
     /// otherwise type it `!`); a tail that leaves (`return x`) stays a statement, as the
     /// flow's value it would be a diverging sub-expression.
     fn block(&mut self, mut body: syn::Block, body_span: Span) -> Body {
-        // A braced macro call ending the body without `;` (`tokio::select! { .. }`) is its
-        // value, as in plain Rust.
-        if let Some(Stmt::Macro(mac)) = body.stmts.last()
-            && mac.semi_token.is_none()
-            && matches!(mac.mac.delimiter, syn::MacroDelimiter::Brace(_))
-        {
-            let Some(Stmt::Macro(mac)) = body.stmts.pop() else {
-                unreachable!("just matched")
-            };
-            body.stmts.push(Stmt::Expr(
-                Expr::Macro(syn::ExprMacro {
-                    attrs: mac.attrs,
-                    mac: mac.mac,
-                }),
-                None,
-            ));
-        }
         self.visit_block_mut(&mut body);
         let mut stmts = body.stmts;
         let unit = quote_spanned!(body_span=> ());
@@ -327,20 +349,7 @@ impl Rewriter<'_> {
                 return Some(self.user_ret(built, true, span));
             }
             // `ensure!(cond, ..)` returns that error when `cond` is false.
-            Kind::Ensure => {
-                let error = binding("__async_with_error");
-                let leave = self.user_ret(
-                    quote_spanned!(span=> ::core::result::Result::Err(#error)),
-                    true,
-                    span,
-                );
-                return Some(syn::parse_quote_spanned! {span=>
-                    match (|| { #mac; ::core::result::Result::Ok(()) })() {
-                        ::core::result::Result::Ok(()) => {}
-                        ::core::result::Result::Err(#error) => #leave,
-                    }
-                });
-            }
+            Kind::Ensure => return Some(self.ensure(mac, span)),
             Kind::Unknown => None,
         };
         match rewritten {
@@ -384,6 +393,55 @@ impl Rewriter<'_> {
                 stmts: vec![Stmt::Expr(Expr::Verbatim(tokens), None)],
             },
         }))
+    }
+
+    /// `ensure!(cond, ..)`: the macro's error is built in a closure of its own (the
+    /// macro's `return` is the closure's) and returned from the body when `cond` is false.
+    ///
+    /// A condition with a `?` (or an `.await`, or a `return`) is evaluated in the body
+    /// instead, rewritten like any expression there, so a failing `?` in it leaves through
+    /// exit with its own error type (S3); the macro then only builds the error, from
+    /// `false` — with the user's message, or without one with the message it gives for
+    /// the condition's text:
+    ///
+    /// ```text
+    /// if !(cond) { match (|| { ensure!(false, "{}", concat!("Condition failed: `", stringify!(cond), "`")); Ok(()) })() { Ok(()) => {}, Err(e) => LEAVE } }
+    /// ```
+    fn ensure(&mut self, mac: &Macro, span: Span) -> Expr {
+        let error = binding("__async_with_error");
+        let leave = self.user_ret(
+            quote_spanned!(span=> ::core::result::Result::Err(#error)),
+            true,
+            span,
+        );
+        let build = |mac: &Macro| -> Expr {
+            syn::parse_quote_spanned! {span=>
+                match (|| { #mac; ::core::result::Result::Ok(()) })() {
+                    ::core::result::Result::Ok(()) => {}
+                    ::core::result::Result::Err(#error) => #leave,
+                }
+            }
+        };
+        let parsed = known_macros::ensure(mac.tokens.clone());
+        let Some((mut cond, message)) =
+            parsed.filter(|(cond, _)| known_macros::evaluates_in_body(cond))
+        else {
+            return build(mac);
+        };
+        let message = message.unwrap_or_else(|| {
+            quote_spanned! {span=>
+                "{}", ::core::concat!("Condition failed: `", ::core::stringify!(#cond), "`")
+            }
+        });
+        self.visit_expr_mut(&mut cond);
+        let mut from_false = mac.clone();
+        from_false.tokens = quote_spanned!(span=> false, #message);
+        let build = build(&from_false);
+        syn::parse_quote_spanned! {span=>
+            if !(#cond) {
+                #build
+            }
+        }
     }
 
     fn user_ret(&mut self, value: TokenStream, probed: bool, span: Span) -> Expr {

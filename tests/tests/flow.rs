@@ -155,6 +155,100 @@ async fn s6_a_tail_err_is_a_failure_exit_sees_and_the_block_still_gives_it() -> 
 }
 
 #[tokio::test]
+async fn s6_a_tail_err_is_a_failure_for_every_context_of_the_block() -> Result<()> {
+    let log = Log::new();
+    let value: std::result::Result<u8, TestError> =
+        async_with!(log.context("a"), log.context("b") => { Err(TestError("rejected".into())) });
+    assert_eq!(value, Err(TestError("rejected".into())));
+    assert_eq!(
+        log.events(),
+        [
+            "enter a",
+            "enter b",
+            "drop b",
+            "exit b: err(rejected)",
+            "drop a",
+            "exit a: err(rejected)"
+        ]
+    );
+
+    // Three contexts, the tail from a call; an `Ok` tail is ok for all of them.
+    let log = Log::new();
+    let value = async_with!(log.context("a"), log.context("b"), log.context("c") => { fail("no") });
+    assert!(value.is_err());
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(
+        exits,
+        ["exit c: err(no)", "exit b: err(no)", "exit a: err(no)"]
+    );
+    let log = Log::new();
+    let value = async_with!(log.context("a"), log.context("b") => { "7".parse::<u8>() });
+    assert_eq!(value, Ok(7));
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(exits, ["exit b: ok", "exit a: ok"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn s6_s10_when_the_inner_exit_fails_on_a_tail_err_the_outer_context_sees_that_error() {
+    async fn run(log: &Log) -> Result<std::result::Result<u8, TestError>> {
+        Ok(
+            async_with!(log.context("a"), log.context("b").failing_exit() => {
+                Err(TestError("rejected".into()))
+            }),
+        )
+    }
+    let log = Log::new();
+    assert_eq!(run(&log).await, Err(TestError("b exit failed".into())));
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(
+        exits,
+        ["exit b: err(rejected)", "exit a: err(b exit failed)"]
+    );
+}
+
+#[tokio::test]
+async fn s6_a_braced_macro_tail_whose_value_is_err_is_a_failure() -> Result<()> {
+    let log = Log::new();
+    let value: std::result::Result<u8, TestError> = async_with!(log.context("a"), log.context("b") => {
+        tokio::select! {
+            v = async { Err(TestError("lost".into())) } => v,
+            _ = std::future::pending::<()>() => Ok(0),
+        }
+    });
+    assert_eq!(value, Err(TestError("lost".into())));
+    let exits: Vec<_> = log
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("exit"))
+        .collect();
+    assert_eq!(exits, ["exit b: err(lost)", "exit a: err(lost)"]);
+
+    let log = Log::new();
+    let value: std::result::Result<u8, TestError> = async_with!(log.context("a") => {
+        tokio::select! {
+            v = async { Ok(3) } => v,
+            _ = std::future::pending::<()>() => Ok(0),
+        }
+    });
+    assert_eq!(value, Ok(3));
+    assert_eq!(log.events(), ["enter a", "drop a", "exit a: ok"]);
+    Ok(())
+}
+
+#[tokio::test]
 async fn s6_a_tail_none_is_a_value_not_a_failure() -> Result<()> {
     let log = Log::new();
     let found: Option<u8> =

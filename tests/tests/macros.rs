@@ -129,6 +129,102 @@ async fn s16_eyre_bail_and_ensure_leave_after_exit() {
     assert_eq!(run(&Log::new(), 2).await.unwrap(), 2);
 }
 
+/// Records how exit sees a failure: `TestError(..)` when it has the error with its own
+/// type, the outcome's text otherwise.
+struct SeesType(Log);
+
+#[async_with::async_context]
+impl SeesType {
+    async fn exit(&mut self, outcome: async_with::Outcome<'_>) {
+        let seen = match outcome.downcast_ref::<TestError>() {
+            Some(error) => format!("TestError({error})"),
+            None => async_with_tests::describe(&outcome),
+        };
+        self.0.push(format!("exit: {seen}"));
+    }
+}
+
+async fn positive(text: &str) -> Result<bool, TestError> {
+    tokio::task::yield_now().await;
+    parse(text).map(|n| n > 0)
+}
+
+#[tokio::test]
+async fn s3_s16_a_question_mark_in_an_anyhow_ensure_condition_reaches_exit_with_its_own_type() {
+    async fn run(log: &Log, text: &str) -> anyhow::Result<()> {
+        async_with!(SeesType(log.clone()) => {
+            anyhow::ensure!(parse(text)? > 0, "not positive: {text}");
+            log.push("body done");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    run(&log, "3").await.unwrap();
+    assert_eq!(log.events(), ["body done", "exit: ok"]);
+
+    let log = Log::new();
+    let error = run(&log, "x").await.unwrap_err();
+    assert_eq!(log.events(), ["exit: TestError(not a number: x)"]);
+    assert_eq!(
+        error.downcast_ref::<TestError>(),
+        Some(&TestError("not a number: x".into()))
+    );
+
+    let log = Log::new();
+    assert_eq!(
+        run(&log, "0").await.unwrap_err().to_string(),
+        "not positive: 0"
+    );
+    assert_eq!(log.events(), ["exit: err(not positive: 0)"]);
+}
+
+#[tokio::test]
+async fn s3_s16_an_imported_ensure_with_an_awaited_question_mark_and_no_message() {
+    use anyhow::ensure;
+    async fn run(log: &Log, text: &str) -> anyhow::Result<()> {
+        async_with!(SeesType(log.clone()) => {
+            ensure!(positive(text).await?);
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    run(&log, "3").await.unwrap();
+    assert_eq!(log.events(), ["exit: ok"]);
+
+    let log = Log::new();
+    run(&log, "x").await.unwrap_err();
+    assert_eq!(log.events(), ["exit: TestError(not a number: x)"]);
+
+    // The message anyhow gives a false condition without a message of its own (the
+    // condition's tokens, as the macro received them).
+    let log = Log::new();
+    let error = run(&log, "0").await.unwrap_err().to_string();
+    assert!(
+        error.starts_with("Condition failed: `positive(text).await"),
+        "{error}"
+    );
+    assert_eq!(log.events(), [format!("exit: err({error})")]);
+}
+
+#[tokio::test]
+async fn s3_s16_a_question_mark_in_an_eyre_ensure_condition_reaches_exit_with_its_own_type() {
+    async fn run(log: &Log, text: &str) -> eyre::Result<()> {
+        async_with!(SeesType(log.clone()) => {
+            eyre::ensure!(parse(text)? > 0, "not positive");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    run(&log, "x").await.unwrap_err();
+    assert_eq!(log.events(), ["exit: TestError(not a number: x)"]);
+    let log = Log::new();
+    assert_eq!(
+        run(&log, "0").await.unwrap_err().to_string(),
+        "not positive"
+    );
+    assert_eq!(log.events(), ["exit: err(not positive)"]);
+}
+
 /// Enables every event, so their arguments are evaluated (without a subscriber, tracing's
 /// and log's macros skip them, `?` included, as they would in plain Rust).
 struct EnableAll;
