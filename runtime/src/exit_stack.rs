@@ -17,12 +17,16 @@ use std::pin::Pin;
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
 /// The error of an [`ExitStack`]'s `enter_context`, `enter_value` and `close`, and of
-/// the stack used as a context: the error a context or callback failed with. It is an
-/// [`Error`] itself, so `?` converts it into `anyhow::Error`, `Box<dyn Error + Send +
-/// Sync>` or your own error type (`io::Error::other` wraps it); and it is transparent:
-/// its `Display` and `source()` are the original's, [`downcast_ref`](StackError::downcast_ref)
-/// finds the original, and an exit (or `suppress::<E>()`) around the block sees the
-/// original error.
+/// the stack used as a context: a context's enter, or an exit or callback, failed. It is
+/// an [`Error`] that wraps the original one, as the Rust API guidelines ask of a wrapper
+/// (C-GOOD-ERR): its `Display` says which step failed, and its `source()` *is* the
+/// original error. So `?` converts it into `anyhow::Error`, `Box<dyn Error + Send +
+/// Sync>` or your own error type (`io::Error::other` wraps it), and the original stays
+/// reachable: anyhow's `{:#}` and `chain()` show it, `root_cause()` and
+/// [`downcast_ref`](StackError::downcast_ref) find it, and an exit (or `suppress::<E>()`)
+/// around the block sees the original error itself, not the wrapper. (anyhow's own
+/// `downcast_ref` looks at the outermost error only: reach the original with
+/// `error.chain().find_map(|e| e.downcast_ref::<E>())`, or `root_cause()`.)
 ///
 /// ```
 /// use async_with::{async_context, ExitStack, Outcome, StackError};
@@ -41,14 +45,40 @@ pub type BoxError = Box<dyn Error + Send + Sync>;
 /// }
 /// # futures::executor::block_on(async {
 /// let error = open_all().await.unwrap_err();
-/// let stack_error = error.downcast_ref::<StackError>().unwrap();
-/// assert_eq!(stack_error.to_string(), "disk full");
-/// assert!(stack_error.downcast_ref::<std::io::Error>().is_some());
+/// assert_eq!(format!("{error:#}"), "a context failed to enter an `ExitStack`: disk full");
+/// assert_eq!(error.root_cause().to_string(), "disk full");
+/// let io = error.chain().find_map(|e| e.downcast_ref::<std::io::Error>());
+/// assert_eq!(io.unwrap().to_string(), "disk full");
+/// assert!(error.downcast_ref::<StackError>().unwrap().downcast_ref::<std::io::Error>().is_some());
 /// # });
 /// ```
-pub struct StackError(pub(crate) BoxError);
+pub struct StackError {
+    pub(crate) error: BoxError,
+    step: Step,
+}
+
+/// Which step of a stack failed, for [`StackError`]'s message.
+#[derive(Clone, Copy)]
+enum Step {
+    Enter,
+    Exit,
+}
 
 impl StackError {
+    pub(crate) fn enter(error: impl Into<BoxError>) -> Self {
+        StackError {
+            error: error.into(),
+            step: Step::Enter,
+        }
+    }
+
+    pub(crate) fn exit(error: BoxError) -> Self {
+        StackError {
+            error,
+            step: Step::Exit,
+        }
+    }
+
     /// The original error, when it is an `E`.
     ///
     /// ```
@@ -56,7 +86,7 @@ impl StackError {
     /// assert!(error.downcast_ref::<std::io::Error>().is_none());
     /// ```
     pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
-        self.0.downcast_ref::<E>()
+        self.error.downcast_ref::<E>()
     }
 
     /// The original error, boxed.
@@ -66,31 +96,38 @@ impl StackError {
     /// assert_eq!(error.into_inner().to_string(), "gone");
     /// ```
     pub fn into_inner(self) -> BoxError {
-        self.0
+        self.error
     }
 }
 
+/// An exit's (or callback's) error, as the stack reports it.
 impl From<BoxError> for StackError {
     fn from(error: BoxError) -> Self {
-        StackError(error)
+        StackError::exit(error)
     }
 }
 
 impl std::fmt::Display for StackError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
+        f.write_str(match self.step {
+            Step::Enter => "a context failed to enter an `ExitStack`",
+            Step::Exit => "an exit of an `ExitStack` failed",
+        })
     }
 }
 
 impl std::fmt::Debug for StackError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.0, f)
+        f.debug_struct("StackError")
+            .field("step", &format_args!("{self}"))
+            .field("source", &self.error)
+            .finish()
     }
 }
 
 impl Error for StackError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        self.0.source()
+        Some(&*self.error)
     }
 }
 
@@ -302,13 +339,13 @@ impl<'s, K: Kind> Entries<'s, K> {
         self.unwind(Outcome::ok())
             .await
             .map(drop)
-            .map_err(StackError)
+            .map_err(StackError::exit)
     }
 
     /// The stack as a context's exit: the block's failure is suppressed when the exits
     /// leave none.
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Exit, StackError> {
-        Ok(if self.unwind(outcome).await.map_err(StackError)? {
+        Ok(if self.unwind(outcome).await.map_err(StackError::exit)? {
             Exit::Suppress
         } else {
             Exit::Propagate
@@ -479,7 +516,7 @@ impl<'s> ExitStack<'s> {
         Box::pin(async move {
             match context.enter().await {
                 Ok(value) => drop(value),
-                Err(error) => return Err(StackError(error.into())),
+                Err(error) => return Err(StackError::enter(error)),
             }
             self.entries.0.push(Box::new(ContextEntry(context)));
             Ok(())
@@ -516,10 +553,7 @@ impl<'s> ExitStack<'s> {
     {
         const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
-            let value = context
-                .enter()
-                .await
-                .map_err(|error| StackError(error.into()))?;
+            let value = context.enter().await.map_err(StackError::enter)?;
             self.entries.0.push(Box::new(ContextEntry(context)));
             Ok(value)
         })
@@ -664,7 +698,7 @@ impl<'s> ExitStack<'s> {
     ///     Ok(Exit::Propagate)
     /// });
     /// stack.push_exit(async |_| Err("flush failed".into()));
-    /// assert_eq!(stack.close().await.unwrap_err().to_string(), "flush failed");
+    /// assert_eq!(stack.close().await.unwrap_err().into_inner().to_string(), "flush failed");
     /// assert!(stack.close().await.is_ok()); // nothing left to run
     /// # });
     /// ```
@@ -807,7 +841,7 @@ impl<'s> SendExitStack<'s> {
         Box::pin(async move {
             match context.enter_send().await {
                 Ok(value) => drop(value),
-                Err(error) => return Err(StackError(error.into())),
+                Err(error) => return Err(StackError::enter(error)),
             }
             self.entries.0.push(Box::new(ContextEntry(context)));
             Ok(())
@@ -838,10 +872,7 @@ impl<'s> SendExitStack<'s> {
     {
         const { assert!(!C::__ASYNC_WITH_SCOPE, "{}", CANNOT_CUT) }
         Box::pin(async move {
-            let value = context
-                .enter_send()
-                .await
-                .map_err(|error| StackError(error.into()))?;
+            let value = context.enter_send().await.map_err(StackError::enter)?;
             self.entries.0.push(Box::new(ContextEntry(context)));
             Ok(value)
         })
@@ -985,7 +1016,7 @@ impl<'s> SendExitStack<'s> {
     /// # futures::executor::block_on(async {
     /// let mut stack = SendExitStack::new();
     /// stack.push_exit(|_| async { Err("flush failed".into()) });
-    /// assert_eq!(stack.close().await.unwrap_err().to_string(), "flush failed");
+    /// assert_eq!(stack.close().await.unwrap_err().into_inner().to_string(), "flush failed");
     /// assert!(stack.close().await.is_ok()); // nothing left to run
     /// # });
     /// ```

@@ -29,7 +29,10 @@ async fn exits_run_last_in_first_out_every_one_even_when_some_fail() {
         .unwrap();
     stack.push_exit(recorder_callback(&log, "cb2", Err("cb2 failed")));
     let closed = stack.close().await;
-    assert_eq!(closed.unwrap_err().to_string(), "b exit failed");
+    assert_eq!(
+        closed.unwrap_err().into_inner().to_string(),
+        "b exit failed"
+    );
     assert_eq!(
         log.events(),
         [
@@ -70,7 +73,10 @@ async fn a_context_is_pushed_only_after_its_enter_succeeded() {
     let entered = stack
         .enter_context(log.context("bad").failing_enter())
         .await;
-    assert_eq!(entered.unwrap_err().to_string(), "bad enter failed");
+    assert_eq!(
+        entered.unwrap_err().into_inner().to_string(),
+        "bad enter failed"
+    );
     assert!(stack.is_empty());
     stack.close().await.unwrap();
     assert_eq!(log.events(), ["enter bad"]);
@@ -233,6 +239,7 @@ async fn enter_value_hands_out_owned_values_and_pushes_only_after_a_successful_e
             .enter_value(conn(2, true))
             .await
             .unwrap_err()
+            .into_inner()
             .to_string(),
         "connect 2 failed"
     );
@@ -256,6 +263,33 @@ async fn the_stack_error_converts_with_question_mark_and_shows_the_original() {
     assert_eq!(
         stack_error.downcast_ref::<TestError>(),
         Some(&TestError("a enter failed".into()))
+    );
+    // The wrapper's `source()` is the original (C-GOOD-ERR): anyhow's chain, root cause
+    // and report reach it, and the wrapper's own message does not repeat it.
+    let original = Some(&TestError("a enter failed".into()));
+    assert_eq!(error.root_cause().downcast_ref::<TestError>(), original);
+    assert_eq!(
+        error.chain().find_map(|e| e.downcast_ref::<TestError>()),
+        original
+    );
+    assert_eq!(error.chain().count(), 2);
+    assert_eq!(
+        format!("{error:#}"),
+        "a context failed to enter an `ExitStack`: a enter failed"
+    );
+    // The same through `close` into a `Box<dyn Error>`.
+    async fn close_boxed(log: &Log) -> Result<(), Box<dyn std::error::Error>> {
+        let mut stack = ExitStack::new();
+        stack.enter_context(log.context("b").failing_exit()).await?;
+        stack.close().await?;
+        Ok(())
+    }
+    let error = close_boxed(&Log::new()).await.unwrap_err();
+    assert_eq!(error.to_string(), "an exit of an `ExitStack` failed");
+    let source = error.source().unwrap();
+    assert_eq!(
+        source.downcast_ref::<TestError>(),
+        Some(&TestError("b exit failed".into()))
     );
 
     // Around the block, exits and `suppress` see the original error, not the wrapper.

@@ -71,7 +71,7 @@ pub fn failed(failure: Failure<'_>) -> Outcome<'_> {
     // An `ExitStack`'s error shows the error inside it.
     let failure = match failure {
         Failure::Static(error) => match error.downcast_ref::<crate::StackError>() {
-            Some(stack) => Failure::Static(&*stack.0),
+            Some(stack) => Failure::Static(&*stack.error),
             None => failure,
         },
         other => other,
