@@ -506,8 +506,14 @@ mod deadline {
     /// enter), as `asyncio.timeout` counts from `__aenter__`: a `timeout(d)` made earlier
     /// and entered later still gives the body `d`. A deadline that has passed (a zero
     /// timeout) cuts the body at its first await, even one that is ready at once
-    /// (`yield_now`, `sleep(Duration::ZERO)`); a body without an await completes. The
-    /// block binds a [`TimeoutHandle`], which reads and moves the deadline.
+    /// (`yield_now`, `sleep(Duration::ZERO)`); a body without an await completes. A
+    /// duration past the clock's range (`Duration::MAX`) means no limit: the body is never
+    /// cut and [`TimeoutHandle::deadline`] is `None`. The block binds a [`TimeoutHandle`],
+    /// which reads and moves the deadline.
+    ///
+    /// The deadline is kept by tokio's timer, so the block must run inside a tokio runtime
+    /// with its time driver enabled (`#[tokio::main]`, `#[tokio::test]`,
+    /// `Builder::enable_time`); started anywhere else it panics saying so.
     pub fn timeout(duration: Duration) -> Timeout {
         Timeout {
             deadline: Deadline::After(duration),
@@ -745,24 +751,44 @@ mod deadline {
         type Cut = DeadlineCut;
 
         fn cut(&mut self) -> DeadlineCut {
+            if tokio::runtime::Handle::try_current().is_err() {
+                panic!("{}", NO_RUNTIME);
+            }
+            // A duration past the clock's range (`Duration::MAX`) is no deadline at all.
             let deadline = match self.deadline {
-                Deadline::After(duration) => Instant::now() + duration,
-                Deadline::At(instant) => instant,
+                Deadline::After(duration) => Instant::now().checked_add(duration),
+                Deadline::At(instant) => Some(instant),
             };
             // A block entered again starts afresh.
-            *crate::lock(&self.shared.deadline) = (Some(deadline), None);
+            *crate::lock(&self.shared.deadline) = (deadline, None);
             self.shared.expired.store(false, Ordering::SeqCst);
+            let sleep = Box::pin(tokio::time::sleep_until(timer_instant(deadline)));
             DeadlineCut {
-                sleep: Box::pin(tokio::time::sleep_until(deadline)),
+                sleep,
+                timer_for: deadline,
                 shared: self.shared.clone(),
             }
         }
+    }
+
+    /// The panic of a `timeout` block run outside a tokio runtime.
+    const NO_RUNTIME: &str = "`async_with::timeout` needs a running tokio runtime (with its time driver: `#[tokio::main]`, `#[tokio::test]`, or a runtime built with `enable_time()`); the block was started outside one";
+
+    /// The instant the timer is set for: the deadline, or for none (or one too far off
+    /// for the timer) a time some decades away, as `tokio::time::sleep(Duration::MAX)`
+    /// sleeps.
+    fn timer_instant(deadline: Option<Instant>) -> Instant {
+        const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+        let far = Instant::now() + FAR;
+        deadline.map_or(far, |deadline| deadline.min(far))
     }
 
     /// Resolves at the deadline, following its handle's `reschedule`.
     #[doc(hidden)]
     pub struct DeadlineCut {
         sleep: Pin<Box<Sleep>>,
+        /// The deadline the timer was last set from.
+        timer_for: Option<Instant>,
         shared: Arc<Shared>,
     }
 
@@ -781,8 +807,9 @@ mod deadline {
                 // No deadline: a `reschedule` wakes the block.
                 return Poll::Pending;
             };
-            if deadline != self.sleep.deadline() {
-                self.sleep.as_mut().reset(deadline);
+            if Some(deadline) != self.timer_for {
+                self.timer_for = Some(deadline);
+                self.sleep.as_mut().reset(timer_instant(Some(deadline)));
             }
             // tokio's timer rounds a deadline up to its next millisecond tick, so a
             // deadline that has passed (a zero timeout) may not have fired yet: it cuts at

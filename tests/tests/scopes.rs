@@ -1130,6 +1130,48 @@ async fn s17_a_timeouts_handle_moves_its_deadline_as_asyncio_reschedule_does() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn s17_a_duration_past_the_clocks_range_is_no_limit() -> Result<(), Elapsed> {
+    // `asyncio.timeout(None)`, Trio's `move_on_after(math.inf)`: never a panic.
+    let start = Instant::now();
+    let n = async_with!(timeout(Duration::MAX) as deadline => {
+        assert_eq!(deadline.deadline(), None);
+        sleep(Duration::from_secs(86_400 * 365)).await;
+        7
+    });
+    assert_eq!(n, 7);
+    assert_eq!(start.elapsed(), Duration::from_secs(86_400 * 365));
+    // Far off but in range (past what tokio's timer holds): the handle says when, and a
+    // deadline moved far off and then back is followed.
+    let far = Duration::from_secs(86_400 * 365 * 1_000);
+    let start = Instant::now();
+    let moved_back = async {
+        async_with!(timeout(far) as deadline => {
+            assert_eq!(deadline.deadline(), Some(start + far));
+            sleep(ms(10)).await;
+            deadline.reschedule(Instant::now() + far);
+            sleep(ms(10)).await;
+            deadline.reschedule(Instant::now() + ms(5));
+            sleep(ms(1_000)).await;
+        });
+        Ok::<_, Elapsed>(())
+    }
+    .await;
+    assert_eq!(moved_back, Err(Elapsed));
+    assert_eq!(start.elapsed(), ms(25));
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "`async_with::timeout` needs a running tokio runtime")]
+fn s17_a_timeout_outside_a_tokio_runtime_panics_saying_so() {
+    futures::executor::block_on(async {
+        async_with!(timeout(ms(10)) => {});
+        Ok::<_, Elapsed>(())
+    })
+    .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn s17_a_timeouts_handle_says_whether_it_cut_the_body() -> Result<(), Elapsed> {
     // Python's `Timeout.expired()`, Trio's `cancelled_caught`.
     let mut kept = None;
