@@ -20,6 +20,9 @@ async fn expansion() {
                 .__async_with_cut();
             __async_with_guard0.with_cut(__async_with_cut0)
         };
+        let __async_with_context_type0 = ::async_with::__private::context_type(
+            &__async_with_guard0.context,
+        );
         let __async_with_value0 = match ::async_with::AsyncContext::enter(
                 ::async_with::__private::context_of(&mut __async_with_guard0.context),
             )
@@ -79,6 +82,9 @@ async fn expansion() {
                             .__async_with_cut();
                         __async_with_guard1.with_cut(__async_with_cut1)
                     };
+                    let __async_with_context_type1 = ::async_with::__private::context_type(
+                        &__async_with_guard1.context,
+                    );
                     let __async_with_value1 = match ::async_with::AsyncContext::enter(
                             ::async_with::__private::context_of(
                                 &mut __async_with_guard1.context,
@@ -192,12 +198,17 @@ async fn expansion() {
                         if false {
                             ::async_with::checks::suppressed(
                                 &__async_with_result1,
-                                __async_with_decision1,
+                                ::async_with::__private::at_context(
+                                    __async_with_context_type1,
+                                ),
                                 proof,
                             )
                         }
                         ::async_with::checks::suppressed_value(
                             proof,
+                            ::async_with::__private::at_context(
+                                __async_with_context_type1,
+                            ),
                             __async_with_decision1,
                             __async_with_guard1.state.failed,
                         )
@@ -341,12 +352,13 @@ async fn expansion() {
             if false {
                 ::async_with::checks::suppressed(
                     &__async_with_result0,
-                    __async_with_decision0,
+                    ::async_with::__private::at_context(__async_with_context_type0),
                     proof,
                 )
             }
             ::async_with::checks::suppressed_value(
                 proof,
+                ::async_with::__private::at_context(__async_with_context_type0),
                 __async_with_decision0,
                 __async_with_guard0.state.failed,
             )

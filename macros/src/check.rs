@@ -6,8 +6,21 @@ use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReturnType, Type};
 
-/// The error for anything in `#[async_context(..)]` but its two flags.
-const UNKNOWN_ARGUMENT: &str = "unknown argument: `#[async_context]` on an impl block takes no arguments, or `send` (its enter and exit futures are `Send`, for a `SendExitStack`) and `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled), separated by commas";
+/// The error for anything in `#[async_context(..)]` but its two flags, naming it.
+fn unknown_argument(name: &str) -> String {
+    format!(
+        "unknown argument `{name}`: expected one of `send` (its enter and exit futures are `Send`, for a `SendExitStack`) and `spawn_exit_on_cancel` (spawn the async exit when the block is cancelled), separated by commas, or no arguments"
+    )
+}
+
+/// How an argument that is not a plain name is named in its error: its first token
+/// (`retries` of `retries = 3`), or all of it.
+fn argument_name(args: &TokenStream) -> String {
+    match args.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Ident(ident)) => ident.to_string(),
+        _ => args.to_string(),
+    }
+}
 
 /// A checked `#[async_context]` impl block.
 pub struct ContextModel {
@@ -122,7 +135,7 @@ pub fn context(
                     "spawn_exit_on_cancel" => &mut spawn_exit,
                     "send" => &mut send,
                     _ => {
-                        errors.push_spanned(&arg, UNKNOWN_ARGUMENT);
+                        errors.push_spanned(&arg, unknown_argument(&arg.to_string()));
                         continue;
                     }
                 };
@@ -131,7 +144,7 @@ pub fn context(
                 }
             }
         }
-        Err(_) => errors.push_spanned(&args, UNKNOWN_ARGUMENT),
+        Err(_) => errors.push_spanned(&args, unknown_argument(&argument_name(&args))),
     }
     if let Some((path, _)) = &item.trait_ {
         errors.push_spanned(

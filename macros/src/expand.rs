@@ -103,7 +103,7 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
 /// so that rustc reports "not an async context" there, once per span.
 fn enter(layer: &Layer) -> TokenStream {
     let names = &layer.names;
-    let (guard, value) = (&names.guard, &names.value);
+    let (guard, value, context_type) = (&names.guard, &names.value, &names.context_type);
     let context = &layer.context;
     let (first, last) = span_range(context);
     let ctx_span = context.span();
@@ -128,6 +128,7 @@ fn enter(layer: &Layer) -> TokenStream {
             #take_cut
             #guard.with_cut(#cut)
         };
+        let #context_type = ::async_with::__private::context_type(&#guard.context);
         let #value = match #call {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => #leave,
@@ -269,7 +270,7 @@ fn outcome(layer: &Layer) -> TokenStream {
 /// ```
 ///
 /// An exit error during a panic does not replace the panic (S7). A suppressed failure
-/// gives `()`/`None`; the `SuppressesInto` bound is where D10 is reported, at the body.
+/// gives `()`/`None`; the `GivesValue` bound is where D10 is reported, at the context.
 fn exit(layer: &Layer) -> TokenStream {
     let names = &layer.names;
     let (guard, result, outcome) = (&names.guard, &names.result, &names.outcome);
@@ -284,20 +285,24 @@ fn exit(layer: &Layer) -> TokenStream {
     );
     let leave = stretch(layer.leaves.context_error.clone(), first, last);
     let (ok, failed, panic) = (binding("ok"), binding("failed"), binding("interrupted"));
-    let body_span = layer.body_span;
-    let decision_at_body = syn::Ident::new(
-        &decision.to_string(),
-        Span::mixed_site().located_at(body_span),
-    );
-    // The path at the call site, the argument at the body: "this block has type `u32`"
-    // then points at the body's brace.
     let checks = quote!(::async_with::checks);
-    // Typed by the body's value (through `result`), so a decision that cannot replace it
-    // is reported with `SuppressesInto`'s message, also in generic code.
+    // Typed by the body's value (through `result`), so a context that cannot stand for it
+    // is reported with `GivesValue`'s message, naming the context, at its expression —
+    // also in generic code.
     let proof = binding("proof");
-    let check =
-        quote_spanned!(body_span=> #checks::suppressed(&#result, #decision_at_body, #proof));
-    let value = quote_spanned!(body_span=> #checks::suppressed_value(#proof, #decision_at_body, #guard.state.failed));
+    let context_type = at_context(&names.context_type, first, last);
+    let check = located_call(
+        quote!(#checks::suppressed),
+        quote!(&#result, #context_type, #proof),
+        (first, last),
+    );
+    // Over the context expression too: a value that is not a context is reported once,
+    // there (D1).
+    let value = located_call(
+        quote!(#checks::suppressed_value),
+        quote!(#proof, #context_type, #decision, #guard.state.failed),
+        (first, last),
+    );
     let suppress = quote! {{
         let #proof = ::core::marker::PhantomData;
         if false {
@@ -461,6 +466,24 @@ fn context_of(guard: &Ident, first: Span, last: Span, borrow: Span) -> TokenStre
     let path = stretch(quote!(::async_with::__private::context_of), first, last);
     let borrowed = stretch(quote!(&mut #guard.context), borrow, borrow);
     let mut args = Group::new(Delimiter::Parenthesis, borrowed);
+    args.set_span(args.span().located_at(last));
+    quote!(#path #args)
+}
+
+/// `at_context(ident)`, located over the context expression: a failed bound on the
+/// ident's type is reported there.
+fn at_context(ident: &Ident, first: Span, last: Span) -> TokenStream {
+    located_call(
+        quote!(::async_with::__private::at_context),
+        quote!(#ident),
+        (first, last),
+    )
+}
+
+/// `PATH(ARGS)`, the call located over `first..last` (the arguments keep their spans).
+fn located_call(path: TokenStream, args: TokenStream, (first, last): (Span, Span)) -> TokenStream {
+    let path = stretch(path, first, last);
+    let mut args = Group::new(Delimiter::Parenthesis, args);
     args.set_span(args.span().located_at(last));
     quote!(#path #args)
 }

@@ -26,8 +26,6 @@ pub struct Layer {
     /// The return-type witness this layer declares: set on the outermost layer when
     /// anything inside it returns.
     pub declares_witness: bool,
-    /// Where errors about the body's type point (its opening brace).
-    pub body_span: Span,
     /// Where exit runs (the body's closing brace): exit's borrow of the context is located
     /// there, so a value that escapes the block is reported as borrowed by enter at the
     /// context and again by exit at the block's end.
@@ -99,6 +97,7 @@ pub struct Jump {
 pub struct Names {
     pub witness: Ident,
     pub guard: Ident,
+    pub context_type: Ident,
     pub value: Ident,
     pub keep: Ident,
     pub result: Ident,
@@ -117,6 +116,7 @@ impl Names {
         Names {
             witness,
             guard: name("guard"),
+            context_type: name("context_type"),
             value: name("value"),
             keep: name("keep"),
             result: name("result"),

@@ -232,7 +232,6 @@ fn layer(
         leaves,
         outermost: false,
         declares_witness: false,
-        body_span,
         body_end,
         probe_tail,
     }

@@ -128,8 +128,8 @@ fn malformed_async_context_items_are_errors_that_keep_the_item() {
         ),
         ("", "const X: u8 = 1;", "cannot be used on this item"),
         ("", "impl C {}", "missing: `exit`"),
-        ("x = 1", impl_ok, "unknown argument"),
-        ("spawn_exit", impl_ok, "unknown argument"),
+        ("x = 1", impl_ok, "unknown argument `x`"),
+        ("spawn_exit", impl_ok, "unknown argument `spawn_exit`"),
         (
             "",
             "impl T for C { async fn exit(&mut self, o: Outcome<'_>) {} }",

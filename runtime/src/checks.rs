@@ -108,11 +108,12 @@ impl<T, E, F: From<E>> CanReturnError<E> for Result<T, F> {
     }
 }
 
-/// A context's exit decision (`Self`: `()` or [`Exit`]) can stand for a block of type
-/// `V` when it suppresses a failure: the block then gives `()` or `None`, so `V` must be
-/// `()` or an `Option`.
+/// The context `Self` can be around a block of type `V`: a context that can suppress a
+/// failure (its exit returns [`Exit`] or `Result<Exit, E>`; an [`ExitStack`](crate::ExitStack),
+/// whose pushed exits may; a [`generator`](crate::generator), whose function may end with
+/// `ended.suppress()`) gives `()` or `None` when it does, so `V` must be `()` or an `Option`.
 ///
-/// `()` never suppresses, so it stands for any `V`. To fix the error, end the block with
+/// A context that never suppresses stands for any `V`. To fix the error, end the block with
 /// `;`, wrap its value in `Some(..)`, or use a context whose exit cannot suppress. In a
 /// generic function over `C: AsyncContext`, a block with a value needs
 /// `C: AsyncContext<Decision = ()>`.
@@ -132,22 +133,45 @@ impl<T, E, F: From<E>> CanReturnError<E> for Result<T, F> {
 /// }
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "this context can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
-    label = "this block has type `{V}`",
+    message = "the context `{Self}` can suppress failures, so its `async_with!` block must have type `()` or `Option<_>`, not `{V}`",
+    label = "this context can suppress a failure, and the block has type `{V}`",
     note = "when exit returns `Exit::Suppress` the block has no value to give: it then evaluates to `()` or `None`",
+    note = "a context can suppress when its exit returns `Exit` or `Result<Exit, E>`; so can an `ExitStack` (an exit pushed on it may suppress) and a `generator` (its function may end with `ended.suppress()`)",
     note = "end the block with `;` to make it `()`, wrap its value in `Some(..)` to make it an `Option`, or use a context whose exit returns `()`/`Result<(), E>` (it never suppresses)",
     note = "in generic code over `C: AsyncContext`, a block that gives a value needs the bound `C: AsyncContext<Decision = ()>` (a context that never suppresses)"
 )]
-pub trait SuppressesInto<V> {
+pub trait GivesValue<V> {
+    /// The block's value when its exit decided to suppress (`suppresses`) after a failure.
     #[doc(hidden)]
-    fn __async_with_suppressed(self) -> Option<V>;
+    fn __async_with_suppressed(suppresses: bool) -> Option<V>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: crate::AsyncContext, V> GivesValue<V> for C
+where
+    C::Decision: SuppressesInto<V>,
+{
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn __async_with_suppressed(suppresses: bool) -> Option<V> {
+        <C::Decision as SuppressesInto<V>>::__async_with_suppressed(suppresses)
+    }
+}
+
+/// A context's exit decision (`Self`: `()` or [`Exit`]) can stand for a block of type
+/// `V` when it suppresses a failure: the block then gives `()` or `None`, so `V` must be
+/// `()` or an `Option`. A block checks it through [`GivesValue`], which names the context.
+pub trait SuppressesInto<V> {
+    /// The block's value when the decision was to suppress (`suppresses`).
+    #[doc(hidden)]
+    fn __async_with_suppressed(suppresses: bool) -> Option<V>;
 }
 
 #[diagnostic::do_not_recommend]
 impl<V> SuppressesInto<V> for () {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_suppressed(self) -> Option<V> {
+    fn __async_with_suppressed(_: bool) -> Option<V> {
         None
     }
 }
@@ -156,8 +180,8 @@ impl<V> SuppressesInto<V> for () {
 impl SuppressesInto<()> for Exit {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_suppressed(self) -> Option<()> {
-        crate::ExitDecision::suppresses(self).then_some(())
+    fn __async_with_suppressed(suppresses: bool) -> Option<()> {
+        suppresses.then_some(())
     }
 }
 
@@ -165,40 +189,41 @@ impl SuppressesInto<()> for Exit {
 impl<T> SuppressesInto<Option<T>> for Exit {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_suppressed(self) -> Option<Option<T>> {
-        crate::ExitDecision::suppresses(self).then_some(None)
+    fn __async_with_suppressed(suppresses: bool) -> Option<Option<T>> {
+        suppresses.then_some(None)
     }
 }
 
-/// Checks that the decision `D` can stand for the block's value `V` (typed by `result`),
-/// and ties `V` to `proof`. Never called: the expansion names it in `if false { .. }`, so
-/// it is type-checked (where the D10 error comes from) but not compiled per block. A
-/// function, not a method of [`SuppressesInto`] called by path: `V` must be known from
-/// `result` before the bound is looked at, or a generic context's
-/// `Decision: SuppressesInto<()>` would decide it.
+/// Checks that the context `C` can stand around a block whose value is `V`
+/// (typed by `result`), and ties `V` to `proof`. Never called: the expansion names it in
+/// `if false { .. }`, so it is type-checked (where the D10 error comes from, naming `C`)
+/// but not compiled per block. A function, not a method of [`SuppressesInto`] called by
+/// path: `V` must be known from `result` before the bound is looked at, or a generic
+/// context's `Decision: SuppressesInto<()>` would decide it.
 #[doc(hidden)]
-pub fn suppressed<V, R, J, F, D: SuppressesInto<V>>(
+pub fn suppressed<V, R, J, F, C: GivesValue<V>>(
     _result: &Result<
         crate::__private::AsyncWithBodyFlow<V, R, J, F>,
         crate::__private::Interrupted,
     >,
-    _decision: D,
+    _context: core::marker::PhantomData<C>,
     _proof: core::marker::PhantomData<V>,
 ) {
 }
 
-/// The value a suppressed failure gives: generic over the value's and the decision's
+/// The value a suppressed failure gives: generic over the value's and the context's
 /// types only, so blocks of the same types share one copy.
 #[doc(hidden)]
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-pub fn suppressed_value<V, D: SuppressesInto<V>>(
+pub fn suppressed_value<V, C: GivesValue<V>, D: crate::ExitDecision>(
     _proof: core::marker::PhantomData<V>,
+    _context: core::marker::PhantomData<C>,
     decision: D,
     failed: bool,
 ) -> Option<V> {
     if failed {
-        decision.__async_with_suppressed()
+        C::__async_with_suppressed(decision.suppresses())
     } else {
         None
     }

@@ -96,6 +96,22 @@ pub fn context_of<C>(context: &mut C) -> &mut C {
     context
 }
 
+/// The type of the guarded context, as a value that borrows nothing: the checks after
+/// exit name the context (D10) even when the block's value still borrows it.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn context_type<C>(_context: &C) -> core::marker::PhantomData<C> {
+    core::marker::PhantomData
+}
+
+/// The argument itself, in a call the expansion locates over the context expression, so
+/// that a bound on its type is reported there.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn at_context<T>(value: T) -> T {
+    value
+}
+
 impl<C, S> Drop for Guard<C, S> {
     #[inline]
     fn drop(&mut self) {
