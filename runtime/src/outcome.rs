@@ -14,7 +14,49 @@ use std::fmt;
 /// | reaching its end, `break`, `continue`, a `return` of a non-failure | ✓ | | | |
 /// | a failing `?`, or `return Err(..)` / `return None` | | ✓ | | |
 /// | a panic | | | ✓ | |
-/// | its future being dropped (only seen by a spawned exit) | | | | ✓ |
+/// | a scope around it cutting it short (`timeout`, `CancelScope`, a `TaskGroup`: seen by every block inside the cut body), or its future being dropped (seen only by an exit spawned with `SpawnExitOnCancel`) | | | | ✓ |
+///
+/// The scope's own exit sees its cut as a failure (`is_err()`: `timeout` with `Elapsed`),
+/// and so do the contexts outside it, as for any failure the block leaves with.
+///
+/// A body that wraps its errors in `anyhow::Error` before the `?` (`.context("..")?`, or
+/// `?` on an `anyhow::Result`) shows exit that `anyhow::Error`, which is not a
+/// `std::error::Error`: exit sees its message (`Display`, `Debug`), and `error()` and
+/// `downcast_ref::<E>()` find nothing. To let exit see the error's type, use a plain `?`
+/// on the `Result<_, E>` in the block (the function still converts it into `anyhow`) and
+/// add the context outside the block:
+///
+/// ```
+/// use anyhow::Context;
+/// use async_with::{async_context, async_with, Outcome};
+/// use std::num::ParseIntError;
+///
+/// struct Seen(Vec<String>);
+/// #[async_context]
+/// impl Seen {
+///     async fn exit(&mut self, outcome: Outcome<'_>) {
+///         let typed = outcome.downcast_ref::<ParseIntError>().is_some();
+///         self.0.push(format!("{outcome} (typed: {typed})"));
+///     }
+/// }
+///
+/// async fn wrapped(seen: &mut Seen) -> anyhow::Result<u32> {
+///     Ok(async_with!(&mut *seen => { "x".parse::<u32>().context("reading the count")? }))
+/// }
+/// async fn plain(seen: &mut Seen) -> anyhow::Result<u32> {
+///     let n = async { Ok::<_, anyhow::Error>(async_with!(&mut *seen => { "x".parse::<u32>()? })) };
+///     n.await.context("reading the count")
+/// }
+/// # futures::executor::block_on(async {
+/// let mut seen = Seen(Vec::new());
+/// assert!(wrapped(&mut seen).await.is_err());
+/// assert!(plain(&mut seen).await.is_err());
+/// assert_eq!(seen.0, [
+///     "reading the count (typed: false)",
+///     "invalid digit found in string (typed: true)",
+/// ]);
+/// # });
+/// ```
 ///
 /// The failure is the error as the body produced it, with its own type: what a failing
 /// `?` found (before `From` converts it into the function's error type, which happens only
@@ -224,10 +266,34 @@ impl<'a> Outcome<'a> {
         matches!(self.repr, Repr::Panicked(_))
     }
 
-    /// The block's future was dropped before it finished.
+    /// The body was cancelled: a scope around the block cut it short (the block's own
+    /// exit, and every block inside the cut body, see this — not the scope's own exit,
+    /// which sees its cut as a failure), or the block's future was dropped and its exit
+    /// was spawned (`SpawnExitOnCancel`).
     ///
     /// ```
+    /// use async_with::{async_context, async_with, CancelScope, Outcome};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// struct Seen(Arc<Mutex<Vec<String>>>);
+    /// #[async_context]
+    /// impl Seen {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) {
+    ///         self.0.lock().unwrap().push(format!("cancelled: {}", outcome.is_cancelled()));
+    ///     }
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// async_with!(CancelScope::new() as cancel => {
+    ///     async_with!(Seen(seen.clone()) => {
+    ///         cancel.cancel();
+    ///         std::future::pending::<()>().await; // cut here
+    ///     });
+    /// });
+    /// assert_eq!(*seen.lock().unwrap(), ["cancelled: true"]);
     /// assert!(async_with::Outcome::cancelled().is_cancelled());
+    /// # });
     /// ```
     pub const fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
