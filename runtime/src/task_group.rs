@@ -18,7 +18,10 @@ use tokio::task::{JoinError, JoinSet};
 ///   [`Scope`](crate::Scope) cuts its body: blocks inside them run their async exits
 ///   (Python's `TaskGroup` cancels its tasks, which unwind through their `async with`);
 ///   a cut task then ends. The group's exit waits until every task is gone and fails
-///   with that task's error.
+///   with that task's error: the first failure. An exit in the body that fails as the
+///   body is cut does not replace it (the contexts inside the group see that exit's
+///   error, the block's caller the task's), nor does a failure of the body that reaches
+///   the group's exit only after the task failed.
 /// - A task's panic is never lost: it resumes after the group's exit has awaited every
 ///   task, also when the body failed.
 /// - When the body itself fails or panics, every task is cut the same way and awaited,
@@ -410,6 +413,10 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
+        // Before this exit, only a task's failure or panic cuts the group: then a failure
+        // of the body came after it, from the cut (an exit in the body failing as it was
+        // cut), and does not replace the task's (S23: the first failure).
+        let a_task_failed_first = *self.shared.cutting.borrow();
         if !outcome.is_ok() {
             self.shared.cut();
         }
@@ -432,8 +439,13 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         match first_error {
             // A task's failure is the block's — also when a scope around the block cut it
             // (it then rises through the cut body, as an exit's error does, S23) — unless
-            // the body failed on its own.
-            Some(error) if outcome.is_ok() || outcome.is_cut() || outcome.is_cancelled() => {
+            // the body failed on its own, before any task did.
+            Some(error)
+                if a_task_failed_first
+                    || outcome.is_ok()
+                    || outcome.is_cut()
+                    || outcome.is_cancelled() =>
+            {
                 Err(error)
             }
             _ => Ok(()),

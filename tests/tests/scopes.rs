@@ -1377,6 +1377,42 @@ async fn s23_a_task_failing_in_its_cleanup_when_a_timeout_cuts_the_group_is_the_
 }
 
 #[tokio::test(start_paused = true)]
+async fn s23_a_cleanup_error_during_the_groups_cut_does_not_replace_the_childs_failure() {
+    // CPython's TaskGroup: a child fails and the group cancels its body, whose inner
+    // `async with` fails in its `__aexit__`; the group raises the child's error, the
+    // first failure. The inner exit's error still reaches the contexts inside the group
+    // (S9, S10), but not the block's caller.
+    async fn run(log: &Log, start: Instant) -> Result<(), TestError> {
+        async_with!(Slow::new("outer", log, start, ms(10)), TaskGroup::<TestError>::new() as tasks => {
+            tasks.spawn(async {
+                sleep(ms(300)).await;
+                Err(TestError("task failed".into()))
+            });
+            async_with!(Slow::new("inner", log, start, ms(10)), FailingExit => {
+                sleep(ms(10_000)).await;
+            });
+            log.push("body not reached");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    assert_eq!(run(&log, start).await, Err(TestError("task failed".into())));
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter inner at 0",
+            // FailingExit saw the cut at 300 and failed 10 later.
+            "exit inner at 310: err(rollback failed)",
+            "exit inner done at 320",
+            "exit outer at 320: err(task failed)",
+            "exit outer done at 330",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn scopes_and_their_handles_show_their_state_in_debug() {
     let scope = CancelScope::new();
     let handle = scope.handle();
@@ -1477,3 +1513,4 @@ async fn s20_a_busy_body_past_both_deadlines_is_cut_by_the_outer_timeout() {
         assert!(start.elapsed() < ms(1000));
     }
 }
+
