@@ -1514,3 +1514,47 @@ async fn s20_a_busy_body_past_both_deadlines_is_cut_by_the_outer_timeout() {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn s22_a_task_group_block_is_send_for_every_error_type() {
+    // SPEC §2: a block's future is `Send` whenever its parts are, whatever the group's
+    // error type. Each block sits in an async block given to `tokio::spawn`, where the
+    // error type is concrete: the shape that failed for `Box<dyn Error + Send + Sync>`
+    // ("higher-ranked lifetime error"), also with an empty body.
+    let empty = tokio::spawn(async {
+        async_with!(TaskGroup::<BoxError>::new() as _tasks => {});
+        Ok::<(), BoxError>(())
+    });
+    let boxed = tokio::spawn(async {
+        async_with!(TaskGroup::<BoxError>::new() as tasks => {
+            tasks.spawn(async { Err("boxed".into()) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), BoxError>(())
+    });
+    let any = tokio::spawn(async {
+        async_with!(TaskGroup::<anyhow::Error>::new() as tasks => {
+            tasks.spawn(async { anyhow::bail!("anyhow") });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), anyhow::Error>(())
+    });
+    let string = tokio::spawn(async {
+        async_with!(TaskGroup::<String>::new() as tasks => {
+            tasks.spawn(async { Err("string".to_string()) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), String>(())
+    });
+    let io = tokio::spawn(async {
+        async_with!(TaskGroup::<std::io::Error>::new() as tasks => {
+            tasks.spawn(async { Err(std::io::Error::other("io")) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), std::io::Error>(())
+    });
+    assert!(empty.await.unwrap().is_ok());
+    assert_eq!(boxed.await.unwrap().unwrap_err().to_string(), "boxed");
+    assert_eq!(any.await.unwrap().unwrap_err().to_string(), "anyhow");
+    assert_eq!(string.await.unwrap(), Err("string".to_string()));
+    assert_eq!(io.await.unwrap().unwrap_err().to_string(), "io");
+}
