@@ -268,6 +268,28 @@ impl Ended {
         self.kind == Kind::Panic
     }
 
+    /// The block was cut by a scope around it (its body dropped at an await, S18), as
+    /// [`Outcome::is_cancelled`] says.
+    ///
+    /// ```
+    /// use async_with::{async_with, generator, CancelScope, Handoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let ctx = generator(|h: Handoff<()>| async move {
+    ///     let ended = h.give(()).await;
+    ///     assert!(ended.is_cancelled() && !ended.is_ok() && !ended.is_err());
+    ///     Ok::<_, std::convert::Infallible>(ended.propagate())
+    /// });
+    /// async_with!(CancelScope::new() as handle, ctx => {
+    ///     handle.cancel();
+    ///     tokio::task::yield_now().await; // cut here
+    /// });
+    /// # }
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == Kind::Cancelled
+    }
+
     /// Let a failure go on: finishes the generator function.
     pub fn propagate(self) -> HandedOff {
         HandedOff(Exit::Propagate)

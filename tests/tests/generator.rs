@@ -175,3 +175,36 @@ async fn a_generators_error_is_the_users_own_for_question_mark_downcast_and_supp
     }
     assert_eq!(swallowed().await, "moved on");
 }
+
+#[tokio::test]
+async fn the_teardown_sees_a_cancellation_when_a_scope_cuts_the_block() {
+    // `Ended::is_cancelled`, as `Outcome::is_cancelled`: a scope around the block cut its
+    // body (S18), and the generator's teardown still runs async.
+    let log = Log::new();
+    let teardown_log = log.clone();
+    let ctx = generator(move |h: Handoff<()>| async move {
+        let ended = h.give(()).await;
+        tokio::task::yield_now().await;
+        teardown_log.push(format!(
+            "teardown after {ended}: cancelled {}, ok {}, err {}, panic {}",
+            ended.is_cancelled(),
+            ended.is_ok(),
+            ended.is_err(),
+            ended.is_panic()
+        ));
+        Ok::<_, std::convert::Infallible>(ended.propagate())
+    });
+    async_with!(async_with::CancelScope::new() as handle, ctx => {
+        handle.cancel();
+        tokio::task::yield_now().await;
+        log.push("body not reached");
+    });
+    log.push("after the block");
+    assert_eq!(
+        log.events(),
+        [
+            "teardown after cancelled: cancelled true, ok false, err false, panic false",
+            "after the block",
+        ]
+    );
+}
