@@ -1,6 +1,9 @@
 //! The async context protocol.
 
 use crate::{Exit, Outcome};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// A resource with an async enter and an async exit: what [`async_with!`](macro@crate::async_with)
 /// accepts, Python's `__aenter__`/`__aexit__` pair.
@@ -297,23 +300,70 @@ impl<C: AsyncContext> AsyncContext for Option<C> {
     const __ASYNC_WITH_VALUE_HOLDS: bool = C::__ASYNC_WITH_VALUE_HOLDS;
     const __ASYNC_WITH_SCOPE: bool = C::__ASYNC_WITH_SCOPE;
 
-    async fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
-        match self {
-            Some(context) => context.enter().await.map(Some),
-            None => Ok(None),
+    // `C`'s own futures, not `async fn`s around them: see `OptionalEnter`.
+    fn enter(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> {
+        OptionalEnter {
+            future: self.as_mut().map(C::enter),
         }
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<Self::Decision, Self::Error> {
-        match self {
-            Some(context) => context.exit(outcome).await,
-            None => Ok(Default::default()),
+    fn exit(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<Self::Decision, Self::Error>> {
+        OptionalExit {
+            future: self.as_mut().map(|context| context.exit(outcome)),
         }
     }
 
     fn cancel(&mut self) {
         if let Some(context) = self {
             context.cancel()
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `Option<C>`'s enter: `C`'s, its value in `Some`; `Ok(None)` at once for `None`.
+    ///
+    /// A plain future that holds `C`'s, as `&mut C` forwards it, rather than an `async fn`:
+    /// a block's `Send` proof looks into an `async fn`'s state with its lifetimes erased,
+    /// and there `C`'s future failed it for a `C` whose type parameter has a lifetime of
+    /// its own (`Option<TaskGroup<Box<dyn Error + Send + Sync>>>`: "higher-ranked lifetime
+    /// error", SPEC §2). A plain future is `Send` when `C`'s is.
+    struct OptionalEnter<F> {
+        #[pin]
+        future: Option<F>,
+    }
+}
+
+impl<F: Future<Output = Result<V, E>>, V, E> Future for OptionalEnter<F> {
+    type Output = Result<Option<V>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().future.as_pin_mut() {
+            Some(enter) => enter.poll(cx).map(|entered| entered.map(Some)),
+            None => Poll::Ready(Ok(None)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `Option<C>`'s exit: `C`'s; for `None`, the default decision at once (see
+    /// [`OptionalEnter`]).
+    struct OptionalExit<F> {
+        #[pin]
+        future: Option<F>,
+    }
+}
+
+impl<F: Future<Output = Result<D, E>>, D: Default, E> Future for OptionalExit<F> {
+    type Output = Result<D, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().future.as_pin_mut() {
+            Some(exit) => exit.poll(cx),
+            None => Poll::Ready(Ok(D::default())),
         }
     }
 }

@@ -17,6 +17,8 @@ use std::task::{Context, Poll};
 /// The function must end with what the hand-off returned (`ended.propagate()` or
 /// `ended.suppress()`), so a function that never hands off does not compile, and
 /// [`Handoff::give`] consumes the handoff, so handing off twice does not compile either.
+/// (A function that ends with what another generator's hand-off returned, lent to it
+/// through a channel say, panics at enter, saying it never handed off.)
 /// If setup fails (`?` before `give`), enter fails with that error and the block does
 /// not run.
 ///
@@ -182,9 +184,8 @@ impl<V> Handoff<V> {
             .map(|seen| *seen);
         match seen {
             Some(seen) => (ended, seen),
-            // Exit always runs the inspection it was given; only a context driven by hand
-            // out of order could get here.
-            None => unreachable!("async_with: the generator's inspection did not run"),
+            // Exit always runs the inspection it was given, once the hand-off set it.
+            None => panic!("{EXITED_BEFORE_ENTER}"),
         }
     }
 }
@@ -268,6 +269,28 @@ impl Ended {
         self.kind == Kind::Panic
     }
 
+    /// The block was cut by a scope around it (its body dropped at an await, S18), as
+    /// [`Outcome::is_cancelled`] says.
+    ///
+    /// ```
+    /// use async_with::{async_with, generator, CancelScope, Handoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let ctx = generator(|h: Handoff<()>| async move {
+    ///     let ended = h.give(()).await;
+    ///     assert!(ended.is_cancelled() && !ended.is_ok() && !ended.is_err());
+    ///     Ok::<_, std::convert::Infallible>(ended.propagate())
+    /// });
+    /// async_with!(CancelScope::new() as handle, ctx => {
+    ///     handle.cancel();
+    ///     tokio::task::yield_now().await; // cut here
+    /// });
+    /// # }
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == Kind::Cancelled
+    }
+
     /// Let a failure go on: finishes the generator function.
     pub fn propagate(self) -> HandedOff {
         HandedOff(Exit::Propagate)
@@ -302,6 +325,15 @@ pub struct HandedOff(Exit);
 
 const ENTERED_TWICE: &str =
     "async_with: a generator context can be entered once; make a new one per block";
+
+/// A function can only finish with a `HandedOff` after its hand-off, but one lent by
+/// another generator's function (through a channel, say) lets it finish without.
+const NEVER_HANDED_OFF: &str = "async_with: a generator function finished without handing off its value: it must end with what its own `give` returned";
+
+/// The hand-off found the block already ended: only a context driven by hand (its exit
+/// called before its enter) gets here.
+const EXITED_BEFORE_ENTER: &str =
+    "async_with: a generator context's exit ran before its enter had handed off the value";
 
 type Function<'s, E> = Pin<Box<dyn Future<Output = Result<HandedOff, E>> + Send + 's>>;
 
@@ -375,10 +407,8 @@ impl<'s, V: Send + 'static, E> AsyncContext for Generator<'s, V, E> {
             match polled {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
-                // `HandedOff` only comes from a hand-off, whose value was just taken.
-                Poll::Ready(Some(Ok(_))) => {
-                    unreachable!("async_with: a generator finished without handing off")
-                }
+                // A hand-off's value was just taken: this `HandedOff` is another's.
+                Poll::Ready(Some(Ok(_))) => panic!("{NEVER_HANDED_OFF}"),
                 Poll::Ready(None) => panic!("{ENTERED_TWICE}"),
             }
         })

@@ -18,7 +18,10 @@ use tokio::task::{JoinError, JoinSet};
 ///   [`Scope`](crate::Scope) cuts its body: blocks inside them run their async exits
 ///   (Python's `TaskGroup` cancels its tasks, which unwind through their `async with`);
 ///   a cut task then ends. The group's exit waits until every task is gone and fails
-///   with that task's error.
+///   with that task's error: the first failure. An exit in the body that fails as the
+///   body is cut does not replace it (the contexts inside the group see that exit's
+///   error, the block's caller the task's), nor does a failure of the body that reaches
+///   the group's exit only after the task failed.
 /// - A task's panic is never lost: it resumes after the group's exit has awaited every
 ///   task, also when the body failed.
 /// - When the body itself fails or panics, every task is cut the same way and awaited,
@@ -98,7 +101,7 @@ pub struct TaskGroup<E> {
 
 /// The group's tasks, shared by the block and its spawners.
 struct Tasks<E> {
-    set: JoinSet<Result<(), E>>,
+    set: Set<E>,
     /// A spawner may add tasks: from the group's creation or enter until its exit saw the
     /// last task end (or the block was cancelled).
     open: bool,
@@ -109,6 +112,27 @@ struct Tasks<E> {
     /// the first panic's payload.
     first_error: Option<E>,
     panic: Option<Box<dyn Any + Send>>,
+    join: JoinOps<E>,
+}
+
+/// What a task of the group leaves: its result, or how it did not finish.
+type Joined<E> = Result<Result<(), E>, JoinError>;
+
+/// The group's tasks, as tokio holds them.
+type Set<E> = JoinSet<Result<(), E>>;
+
+/// `JoinSet::poll_join_next`, as a fn pointer (see `JoinOps`).
+type PollJoinNext<E> = fn(&mut Set<E>, &mut Context<'_>) -> Poll<Option<Joined<E>>>;
+
+/// The operations on the set that the group's exit and `cancel` need, which tokio offers
+/// only for `'static` outputs: taken where the group is made (`new` asks `E: 'static`),
+/// so that the context impls ask nothing of `E`'s lifetimes. A block's `Send` proof
+/// erases lifetimes and, through `&mut TaskGroup<E>` or `Option<TaskGroup<E>>` (whose
+/// futures are `TaskGroup`'s), checks those impls again for every lifetime: an
+/// `E: 'static` there fails for `Box<dyn Error + Send + Sync>` (SPEC §2).
+struct JoinOps<E> {
+    poll_join_next: PollJoinNext<E>,
+    abort_all: fn(&mut Set<E>),
 }
 
 /// What the group's tasks share with the block: whether the group is being cut (a task
@@ -162,6 +186,10 @@ impl<E: Send + 'static> TaskGroup<E> {
                 runtime: None,
                 first_error: None,
                 panic: None,
+                join: JoinOps {
+                    poll_join_next: JoinSet::poll_join_next,
+                    abort_all: JoinSet::abort_all,
+                },
             })),
             shared: Arc::default(),
         }
@@ -242,10 +270,10 @@ impl<E: Send + 'static> TaskGroup<E> {
     }
 }
 
-impl<E: Send + 'static> Tasks<E> {
+impl<E> Tasks<E> {
     /// Keeps what a finished task left (its error, its panic). The others were cut when it
     /// failed, by the task itself (see `spawn`).
-    fn record(&mut self, joined: Result<Result<(), E>, JoinError>) {
+    fn record(&mut self, joined: Joined<E>) {
         match joined {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
@@ -259,6 +287,21 @@ impl<E: Send + 'static> Tasks<E> {
         }
     }
 
+    /// Ready once every task has ended, each recorded.
+    fn poll_join_all(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while let Some(joined) = std::task::ready!((self.join.poll_join_next)(&mut self.set, cx)) {
+            self.record(joined);
+        }
+        Poll::Ready(())
+    }
+
+    /// Aborts every task where it is (the block was cancelled).
+    fn abort_all(&mut self) {
+        (self.join.abort_all)(&mut self.set);
+    }
+}
+
+impl<E: Send + 'static> Tasks<E> {
     /// Forgets the tasks that finished (as Python's `TaskGroup` does), so that a body
     /// spawning tasks for as long as it runs holds only the unfinished ones.
     fn forget_finished(&mut self) {
@@ -389,8 +432,9 @@ impl std::fmt::Display for TaskFailed {
 
 impl std::error::Error for TaskFailed {}
 
+// No `E: 'static` here, nor on the `Scope` impl: see `JoinOps`.
 #[diagnostic::do_not_recommend]
-impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
+impl<E: Send> AsyncContext for TaskGroup<E> {
     type Value<'a>
         = &'a mut TaskGroup<E>
     where
@@ -410,6 +454,10 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
+        // Before this exit, only a task's failure or panic cuts the group: then a failure
+        // of the body came after it, from the cut (an exit in the body failing as it was
+        // cut), and does not replace the task's (S23: the first failure).
+        let a_task_failed_first = *self.shared.cutting.borrow();
         if !outcome.is_ok() {
             self.shared.cut();
         }
@@ -419,9 +467,7 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         // (`Scope::__async_with_cut_reaches_exit`).
         let (panic, first_error) = std::future::poll_fn(|cx| {
             let mut tasks = lock(&self.tasks);
-            while let Some(joined) = std::task::ready!(tasks.set.poll_join_next(cx)) {
-                tasks.record(joined);
-            }
+            std::task::ready!(tasks.poll_join_all(cx));
             tasks.open = false;
             Poll::Ready((tasks.panic.take(), tasks.first_error.take()))
         })
@@ -432,8 +478,13 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
         match first_error {
             // A task's failure is the block's — also when a scope around the block cut it
             // (it then rises through the cut body, as an exit's error does, S23) — unless
-            // the body failed on its own.
-            Some(error) if outcome.is_ok() || outcome.is_cut() || outcome.is_cancelled() => {
+            // the body failed on its own, before any task did.
+            Some(error)
+                if a_task_failed_first
+                    || outcome.is_ok()
+                    || outcome.is_cut()
+                    || outcome.is_cancelled() =>
+            {
                 Err(error)
             }
             _ => Ok(()),
@@ -443,11 +494,11 @@ impl<E: Send + 'static> AsyncContext for TaskGroup<E> {
     fn cancel(&mut self) {
         let mut tasks = lock(&self.tasks);
         tasks.open = false;
-        tasks.set.abort_all();
+        tasks.abort_all();
     }
 }
 
-impl<E: Send + 'static> crate::Scope for TaskGroup<E> {
+impl<E: Send> crate::Scope for TaskGroup<E> {
     type Cut = GroupCut;
 
     fn cut(&mut self) -> GroupCut {
@@ -521,5 +572,5 @@ impl<E> std::fmt::Debug for TaskSpawner<E> {
 }
 
 crate::context::send_context! {
-    impl[E: Send + 'static] for TaskGroup<E>;
+    impl[E: Send] for TaskGroup<E>;
 }

@@ -175,3 +175,97 @@ async fn a_generators_error_is_the_users_own_for_question_mark_downcast_and_supp
     }
     assert_eq!(swallowed().await, "moved on");
 }
+
+/// The message of a panic payload (`&str` or `String`).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+#[tokio::test]
+async fn a_generator_that_finishes_without_handing_off_panics_saying_so() {
+    // A `HandedOff` comes only from a hand-off, but it may be another generator's: lent
+    // (here through a channel), it lets a function finish without handing off its value.
+    let log = Log::new();
+    let (lend, borrowed) = tokio::sync::oneshot::channel();
+    let lender = generator(move |h: Handoff<()>| async move {
+        let ended = h.give(()).await;
+        let _ = lend.send(ended.propagate());
+        Err(TestError("lent its hand-off".into()))
+    });
+    let borrower =
+        generator(
+            move |_h: Handoff<u8>| async move { Ok::<_, TestError>(borrowed.await.unwrap()) },
+        );
+    let lent: Result<(), TestError> = async {
+        async_with!(lender => {});
+        Ok(())
+    }
+    .await;
+    assert_eq!(lent, Err(TestError("lent its hand-off".into())));
+    let block = std::panic::AssertUnwindSafe(async {
+        async_with!(borrower as n => { log.push(format!("body got {n}")); });
+        Ok::<(), TestError>(())
+    });
+    let panicked = futures::FutureExt::catch_unwind(block).await.unwrap_err();
+    assert_eq!(
+        panic_text(&*panicked),
+        Some(
+            "async_with: a generator function finished without handing off its value: it must end with what its own `give` returned"
+        )
+    );
+    assert_eq!(log.events(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn the_teardown_sees_a_cancellation_when_a_scope_cuts_the_block() {
+    // `Ended::is_cancelled`, as `Outcome::is_cancelled`: a scope around the block cut its
+    // body (S18), and the generator's teardown still runs async.
+    let log = Log::new();
+    let teardown_log = log.clone();
+    let ctx = generator(move |h: Handoff<()>| async move {
+        let ended = h.give(()).await;
+        tokio::task::yield_now().await;
+        teardown_log.push(format!(
+            "teardown after {ended}: cancelled {}, ok {}, err {}, panic {}",
+            ended.is_cancelled(),
+            ended.is_ok(),
+            ended.is_err(),
+            ended.is_panic()
+        ));
+        Ok::<_, std::convert::Infallible>(ended.propagate())
+    });
+    async_with!(async_with::CancelScope::new() as handle, ctx => {
+        handle.cancel();
+        tokio::task::yield_now().await;
+        log.push("body not reached");
+    });
+    log.push("after the block");
+    assert_eq!(
+        log.events(),
+        [
+            "teardown after cancelled: cancelled true, ok false, err false, panic false",
+            "after the block",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_generator_exited_by_hand_before_its_enter_panics_saying_so() {
+    // `AsyncContext::exit` is public: driven by hand out of order, the hand-off finds the
+    // block already ended.
+    use async_with::{AsyncContext, Outcome};
+    let log = Log::new();
+    let mut ctx = resource(&log, false);
+    let exit = std::panic::AssertUnwindSafe(AsyncContext::exit(&mut ctx, Outcome::ok()));
+    let panicked = futures::FutureExt::catch_unwind(exit).await.unwrap_err();
+    assert_eq!(
+        panic_text(&*panicked),
+        Some(
+            "async_with: a generator context's exit ran before its enter had handed off the value"
+        )
+    );
+    assert_eq!(log.events(), ["setup"]);
+}

@@ -1419,6 +1419,42 @@ async fn s23_a_task_failing_in_its_cleanup_when_a_timeout_cuts_the_group_is_the_
 }
 
 #[tokio::test(start_paused = true)]
+async fn s23_a_cleanup_error_during_the_groups_cut_does_not_replace_the_childs_failure() {
+    // CPython's TaskGroup: a child fails and the group cancels its body, whose inner
+    // `async with` fails in its `__aexit__`; the group raises the child's error, the
+    // first failure. The inner exit's error still reaches the contexts inside the group
+    // (S9, S10), but not the block's caller.
+    async fn run(log: &Log, start: Instant) -> Result<(), TestError> {
+        async_with!(Slow::new("outer", log, start, ms(10)), TaskGroup::<TestError>::new() as tasks => {
+            tasks.spawn(async {
+                sleep(ms(300)).await;
+                Err(TestError("task failed".into()))
+            });
+            async_with!(Slow::new("inner", log, start, ms(10)), FailingExit => {
+                sleep(ms(10_000)).await;
+            });
+            log.push("body not reached");
+        });
+        Ok(())
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    assert_eq!(run(&log, start).await, Err(TestError("task failed".into())));
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter inner at 0",
+            // FailingExit saw the cut at 300 and failed 10 later.
+            "exit inner at 310: err(rollback failed)",
+            "exit inner done at 320",
+            "exit outer at 320: err(task failed)",
+            "exit outer done at 330",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn scopes_and_their_handles_show_their_state_in_debug() {
     let scope = CancelScope::new();
     let handle = scope.handle();
@@ -1518,4 +1554,49 @@ async fn s20_a_busy_body_past_both_deadlines_is_cut_by_the_outer_timeout() {
         assert!(!after_inner);
         assert!(start.elapsed() < ms(1000));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn s22_a_task_group_block_is_send_for_every_error_type() {
+    // SPEC §2: a block's future is `Send` whenever its parts are, whatever the group's
+    // error type. Each block sits in an async block given to `tokio::spawn`, where the
+    // error type is concrete: the shape that failed for `Box<dyn Error + Send + Sync>`
+    // ("higher-ranked lifetime error"), also with an empty body.
+    let empty = tokio::spawn(async {
+        async_with!(TaskGroup::<BoxError>::new() as _tasks => {});
+        Ok::<(), BoxError>(())
+    });
+    let boxed = tokio::spawn(async {
+        async_with!(TaskGroup::<BoxError>::new() as tasks => {
+            tasks.spawn(async { Err("boxed".into()) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), BoxError>(())
+    });
+    let any = tokio::spawn(async {
+        async_with!(TaskGroup::<anyhow::Error>::new() as tasks => {
+            tasks.spawn(async { anyhow::bail!("anyhow") });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), anyhow::Error>(())
+    });
+    let string = tokio::spawn(async {
+        async_with!(TaskGroup::<String>::new() as tasks => {
+            tasks.spawn(async { Err("string".to_string()) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), String>(())
+    });
+    let io = tokio::spawn(async {
+        async_with!(TaskGroup::<std::io::Error>::new() as tasks => {
+            tasks.spawn(async { Err(std::io::Error::other("io")) });
+            sleep(ms(10_000)).await;
+        });
+        Ok::<(), std::io::Error>(())
+    });
+    assert!(empty.await.unwrap().is_ok());
+    assert_eq!(boxed.await.unwrap().unwrap_err().to_string(), "boxed");
+    assert_eq!(any.await.unwrap().unwrap_err().to_string(), "anyhow");
+    assert_eq!(string.await.unwrap(), Err("string".to_string()));
+    assert_eq!(io.await.unwrap().unwrap_err().to_string(), "io");
 }

@@ -41,6 +41,7 @@ use crate::scope::CutReason;
 use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -141,18 +142,27 @@ pub enum BeforeBody {
     Cut,
 }
 
-/// A scope's cut, remembering its reason once it resolved and whether the block claimed
-/// it.
-pub struct Fired<C: crate::Scope> {
-    cut: C::Cut,
+/// A scope's cut `K` (the `Scope::Cut` of the context `C`), remembering its reason once it
+/// resolved and whether the block claimed it.
+///
+/// The cut is stored by its own type, not as `C::Cut`, and `C` only as `fn() -> C`, so
+/// that `Fired` is `Send` exactly when the cut is, whatever `C` is (SPEC §2). A block's
+/// future is proven `Send` with its lifetimes erased, each taken as any lifetime: a
+/// field `C::Cut` made that proof normalize `<C as Scope>::Cut` for every lifetime in
+/// `C`, which fails for a scope whose impl asks `'static` of a type with a lifetime of
+/// its own (`TaskGroup<Box<dyn Error + Send + Sync>>`: "higher-ranked lifetime error").
+pub struct Fired<K, C> {
+    cut: K,
     reason: Option<CutReason>,
     /// The block began cutting its body for this scope.
     claimed: bool,
     /// The body was polled once: later polls look at the cut first.
     started: bool,
+    /// The scope, for its `__async_with_cut_reaches_exit`.
+    scope: PhantomData<fn() -> C>,
 }
 
-impl<C: crate::Scope> CutSignal for Fired<C> {
+impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.reason.is_none() {
             self.reason = Some(std::task::ready!(Pin::new(&mut self.cut).poll(cx)));
@@ -549,15 +559,16 @@ pub trait ScopeCut {
 }
 
 impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
-    type Cut = Fired<C>;
+    type Cut = Fired<C::Cut, C>;
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn __async_with_cut(self) -> Fired<C> {
+    fn __async_with_cut(self) -> Fired<C::Cut, C> {
         Fired {
             cut: self.0.cut(),
             reason: None,
             claimed: false,
             started: false,
+            scope: PhantomData,
         }
     }
 }
