@@ -414,6 +414,16 @@ type SendEntering<'a, T> = Pin<Box<dyn Future<Output = Result<T, StackError>> + 
 /// [`StackError`]s (callbacks return a [`BoxError`]). The stack, and the futures of blocks
 /// that hold it, are not `Send`; [`SendExitStack`] is, for spawned tasks.
 ///
+/// Why the plain name is the one that is not `Send` (the ecosystem's convention is the
+/// other way round, as in `BoxFuture`/`LocalBoxFuture`): a stack that is `Send` must know
+/// that each context's enter and exit futures are, and on stable Rust a generic
+/// `C: AsyncContext` cannot say so (that needs return-type notation). So a
+/// `SendExitStack` takes only contexts whose impl proves it (`#[async_context(send)]`, the
+/// built-ins), and callbacks written `|outcome| async move { .. }`, while `ExitStack`
+/// takes every context and `async` closures. A block over an `ExitStack` inside
+/// `tokio::spawn` is rustc's "future cannot be sent between threads safely", whose notes
+/// name `ExitStack`: switch to `SendExitStack` there.
+///
 /// ```
 /// use async_with::{async_context, async_with, ExitStack, Outcome};
 /// use std::sync::{Arc, Mutex};

@@ -172,7 +172,13 @@ impl GroupShared {
 }
 
 impl<E: Send + 'static> TaskGroup<E> {
-    /// An empty group.
+    /// An empty group whose tasks fail with `E`.
+    ///
+    /// Name `E` where the group is made, `TaskGroup::<MyError>::new()`: in
+    /// `async_with!(TaskGroup::new() as tasks => ..)` the error type would only be inferred
+    /// from the tasks spawned later, and the block takes a context whose error type is not
+    /// known yet at its start as infallible: the first fallible task is then an error at
+    /// its `spawn` ("expected .. a future that resolves to `Result<(), Infallible>`").
     ///
     /// ```
     /// let group = async_with::TaskGroup::<std::io::Error>::new();
