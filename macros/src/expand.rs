@@ -463,11 +463,12 @@ fn protocol_call(
 /// path is (its parentheses, of another hygiene, do not widen it).
 /// The borrow itself is at `borrow`.
 fn context_of(guard: &Ident, first: Span, last: Span, borrow: Span) -> TokenStream {
-    let path = stretch(quote!(::async_with::__private::context_of), first, last);
     let borrowed = stretch(quote!(&mut #guard.context), borrow, borrow);
-    let mut args = Group::new(Delimiter::Parenthesis, borrowed);
-    args.set_span(args.span().located_at(last));
-    quote!(#path #args)
+    located_call(
+        quote!(::async_with::__private::context_of),
+        borrowed,
+        (first, last),
+    )
 }
 
 /// `at_context(ident)`, located over the context expression: a failed bound on the

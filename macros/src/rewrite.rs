@@ -404,7 +404,7 @@ impl Rewriter<'_> {
     /// the condition's text:
     ///
     /// ```text
-    /// if !(cond) { match (|| { ensure!(false, "{}", concat!("Condition failed: `", stringify!(cond), "`")); Ok(()) })() { Ok(()) => {}, Err(e) => LEAVE } }
+    /// match cond { true => {}, false => match (|| { ensure!(false, "{}", concat!("Condition failed: `", stringify!(cond), "`")); Ok(()) })() { Ok(()) => {}, Err(e) => LEAVE } }
     /// ```
     fn ensure(&mut self, mac: &Macro, span: Span) -> Expr {
         let error = binding("__async_with_error");
@@ -436,9 +436,11 @@ impl Rewriter<'_> {
         let mut from_false = mac.clone();
         from_false.tokens = quote_spanned!(span=> false, #message);
         let build = build(&from_false);
+        // A `match`, not `if !(cond)`: clippy would read the negation as the user's.
         syn::parse_quote_spanned! {span=>
-            if !(#cond) {
-                #build
+            match #cond {
+                true => {}
+                false => #build,
             }
         }
     }
