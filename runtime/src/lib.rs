@@ -12,6 +12,7 @@ mod exit_stack;
 mod generator;
 mod outcome;
 mod scope;
+mod shield;
 mod suppress;
 #[cfg(feature = "tokio")]
 mod task_group;
@@ -44,6 +45,7 @@ pub use outcome::{Exit, Outcome};
 pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
 #[cfg(feature = "tokio")]
 pub use scope::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
+pub use shield::{Shield, shield};
 pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
 pub use task_group::{GroupClosed, TaskGroup, TaskSpawner};

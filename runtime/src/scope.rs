@@ -99,6 +99,13 @@ pub trait Scope {
     /// running (the exit is not cut: S19). A `TaskGroup` cuts the tasks its exit waits for.
     #[doc(hidden)]
     fn __async_with_cut_reaches_exit(_cut: &mut Self::Cut) {}
+
+    /// What the scope tells the code in its body: it is a `shield()`, or it has a
+    /// deadline ([`current_deadline`](crate::current_deadline)). This crate's scopes only.
+    #[doc(hidden)]
+    fn __async_with_frame(_cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        None
+    }
 }
 
 impl<S: Scope + ?Sized> Scope for &mut S {
@@ -108,6 +115,9 @@ impl<S: Scope + ?Sized> Scope for &mut S {
     }
     fn __async_with_cut_reaches_exit(cut: &mut Self::Cut) {
         S::__async_with_cut_reaches_exit(cut);
+    }
+    fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        S::__async_with_frame(cut)
     }
 }
 
@@ -139,6 +149,9 @@ impl<S: Scope> Scope for Option<S> {
         if let Some(cut) = &mut cut.0 {
             S::__async_with_cut_reaches_exit(cut);
         }
+    }
+    fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        cut.0.as_ref().and_then(S::__async_with_frame)
     }
 }
 

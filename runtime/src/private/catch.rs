@@ -118,6 +118,11 @@ pub trait CutSignal {
     fn claimed(&self) -> Option<CutReason>;
     /// A scope around the block began to cut while its exit runs.
     fn reaches_exit(&mut self);
+    /// The block is a `shield()`: a cut around it does not cut its body (C1). Asked only
+    /// while a scope around it is cutting.
+    fn shields(&self) -> bool {
+        false
+    }
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
     #[cfg_attr(debug_assertions, inline)]
@@ -191,6 +196,13 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
 
     fn reaches_exit(&mut self) {
         C::__async_with_cut_reaches_exit(&mut self.cut);
+    }
+
+    fn shields(&self) -> bool {
+        matches!(
+            C::__async_with_frame(&self.cut),
+            Some(super::ScopeFrame::Shield)
+        )
     }
 }
 
@@ -268,7 +280,10 @@ fn poll_body_in<B: Future + ?Sized, S: CutSignal>(
         cx,
     );
     match polled {
-        Err(interrupted) => Poll::Ready(Err(interrupted)),
+        Err(interrupted) => {
+            state.panicked = is_panic(&interrupted);
+            Poll::Ready(Err(interrupted))
+        }
         Ok(()) => match slot.output {
             Some(value) => Poll::Ready(Ok(value)),
             None => Poll::Pending,
@@ -372,6 +387,9 @@ fn poll_cut_body(
     cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
+    if cut.as_deref().is_some_and(|cut| cut.shields()) {
+        return poll_shielded_body(body, has_inner, cx);
+    }
     if *has_inner {
         let frame = Frame::new(true);
         if poll_counted(body, state(), has_inner, cx)? {
@@ -394,6 +412,24 @@ fn poll_cut_body(
     })
 }
 
+/// A `shield()`'s body while a scope around it cuts: polled with the cut bit cleared, so
+/// nothing inside it is cut (C1), and counted as pending while it is, so the cutting scope
+/// waits for it (C2).
+#[cold]
+fn poll_shielded_body(
+    body: &mut dyn PollBody,
+    has_inner: &mut bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Interrupted> {
+    let frame = Frame::new(false);
+    let ready = poll_counted(body, state(), has_inner, cx)?;
+    drop(frame);
+    if !ready {
+        mark_pending();
+    }
+    Ok(())
+}
+
 /// The one place a poll is wrapped in `catch_unwind`. With `panic = "abort"` nothing
 /// unwinds and it is a plain call.
 #[inline]
@@ -406,6 +442,12 @@ fn poll_caught(poll: &mut dyn FnMut() -> bool) -> Result<bool, Interrupted> {
     {
         Ok(poll())
     }
+}
+
+/// Whether the body was interrupted by a panic (not by a cut).
+#[cold]
+fn is_panic(interrupted: &Interrupted) -> bool {
+    !interrupted.is::<CutByScope>() && !interrupted.is::<OwnCut>()
 }
 
 /// What exit sees of an interrupted body: a panic, its own scope's cut, or a cancellation.
@@ -517,7 +559,8 @@ impl<F: Future<Output = Result<D, E>>, D, E, S: CutSignal> Future for Shielded<'
 #[cold]
 fn cut_reaches_exit<S: CutSignal>(state: &mut BlockState<S>) {
     state.cut.reaches_exit();
-    if !state.failed {
+    // A panic is never held: it resumes after the exit and rises through the cut body.
+    if !state.failed && !state.panicked {
         state.cut_by_scope = true;
     }
 }

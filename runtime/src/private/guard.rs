@@ -39,6 +39,9 @@ pub struct BlockState<S> {
     pub cut_by_scope: bool,
     /// The outcome given to exit was a failure (read after exit, by the suppression).
     pub failed: bool,
+    /// The body panicked (set by its poll): a cut reaching the exit does not hold the
+    /// block, so the panic resumes after the exit (S7). See `catch.rs`.
+    pub panicked: bool,
     /// Something inside the body (a block, or a block's exit) was left pending at the
     /// body's last poll. See `catch.rs`.
     pub has_inner: bool,
@@ -80,6 +83,7 @@ impl<C> Unguarded<C> {
                 cut_by_scope: false,
                 has_inner: false,
                 failed: false,
+                panicked: false,
                 cut,
             },
             cancel: self.cancel,

@@ -1,0 +1,310 @@
+//! `docs/CANCELLATION.md`, C1–: shields, the effective deadline, cancellation reasons,
+//! task groups that cancel and supervise. Translated from Trio's `test_run.py` and
+//! CPython's `test_taskgroups.py` where they test the same thing. On tokio's paused
+//! clock: times are exact and nothing really waits.
+
+use async_with::{
+    CancelScope, Elapsed, Outcome, async_context, async_with, shield, suppress, timeout,
+};
+use async_with_tests::{Log, describe};
+use std::time::Duration;
+use tokio::time::{Instant, sleep};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Logs its enter and exit (with the outcome and the time in ms since `start`); its exit
+/// awaits for `exit_takes`.
+struct Step {
+    name: &'static str,
+    log: Log,
+    start: Instant,
+    exit_takes: Duration,
+}
+
+fn step(name: &'static str, log: &Log, start: Instant) -> Step {
+    Step {
+        name,
+        log: log.clone(),
+        start,
+        exit_takes: Duration::ZERO,
+    }
+}
+
+#[async_context]
+impl Step {
+    async fn enter(&mut self) {
+        let at = self.start.elapsed().as_millis();
+        self.log.push(format!("enter {} at {at}", self.name));
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        let at = self.start.elapsed().as_millis();
+        self.log.push(format!(
+            "exit {} at {at}: {}",
+            self.name,
+            describe(&outcome)
+        ));
+        sleep(self.exit_takes).await;
+    }
+
+    fn cancel(&mut self) {
+        self.log.push(format!("cancel {}", self.name));
+    }
+}
+
+fn at(log: &Log, start: Instant, what: &str) {
+    log.push(format!("{what} at {}", start.elapsed().as_millis()));
+}
+
+// ---- Shield (C1–C6)
+
+#[tokio::test(start_paused = true)]
+async fn c1_a_shields_body_is_not_cut_by_a_timeout_around_it() {
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(100)) => {
+            async_with!(shield(), step("inside", &log, start) => {
+                sleep(ms(300)).await; // not cut at 100
+                at(&log, start, "shielded work done");
+            });
+            at(&log, start, "not reached: the cut is delivered as the shield's block ends");
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        [
+            "enter inside at 0",
+            "shielded work done at 300",
+            "exit inside at 300: ok",
+        ]
+    );
+}
+
+/// Trio's `test_cancel_shielding`, translated: the outer scope is cancelled; a shield
+/// protects its body from it, but not from a scope inside the shield; once the shield's
+/// block ends, the outer cut is delivered. (Trio delivers it at the next checkpoint after
+/// the shield; here the shield's block is where it is delivered, C3.)
+#[tokio::test(start_paused = true)]
+async fn c4_a_shield_protects_from_the_scopes_around_it_not_from_those_inside_it() {
+    let log = Log::new();
+    let outer = CancelScope::new();
+    let outer_handle = outer.handle();
+    async_with!(outer => {
+        outer_handle.cancel();
+        async_with!(shield() => {
+            tokio::task::yield_now().await; // not cut: the shield protects it
+            log.push("shielded await passed");
+            let innerest = CancelScope::new();
+            let innerest_handle = innerest.handle();
+            async_with!(innerest => {
+                innerest_handle.cancel();
+                tokio::task::yield_now().await; // cut by the scope inside the shield
+                log.push("not reached (innerest)");
+            });
+            assert!(innerest_handle.cancelled_caught());
+            tokio::task::yield_now().await;
+            log.push("shielded again after innerest");
+        });
+        log.push("not reached: the outer cut is delivered as the shield's block ends");
+    });
+    assert!(outer_handle.cancelled_caught());
+    assert_eq!(
+        log.events(),
+        ["shielded await passed", "shielded again after innerest",]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c4_a_timeout_inside_a_shield_bounds_the_cleanup_trios_idiom() {
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), Elapsed> = async {
+        async_with!(CancelScope::new() as outer => {
+            outer.cancel();
+            // Cleanup that must run, but not forever: the shield keeps the outer cut
+            // out, its own timeout cuts it.
+            async_with!(shield(), timeout(ms(200)), step("cleanup", &log, start) => {
+                sleep(ms(10_000)).await;
+            });
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        ["enter cleanup at 0", "exit cleanup at 200: cancelled"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c2_the_cutting_scope_and_the_contexts_around_it_wait_for_the_shields_block() {
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), Elapsed> = async {
+        async_with!(step("outer", &log, start), timeout(ms(100)), step("cut", &log, start) => {
+            async_with!(step("around", &log, start) => {
+                async_with!(shield() => {
+                    async_with!(step("shielded", &log, start) => {
+                        sleep(ms(250)).await;
+                    });
+                });
+                sleep(ms(10_000)).await;
+            });
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(Elapsed));
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter cut at 0",
+            "enter around at 0",
+            "enter shielded at 0",
+            "exit shielded at 250: ok",
+            "exit around at 250: cancelled",
+            "exit cut at 250: cancelled",
+            "exit outer at 250: err(deadline has elapsed)",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c3_the_cut_is_delivered_as_the_shields_block_ends_the_code_after_it_does_not_run() {
+    let log = Log::new();
+    let start = Instant::now();
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    let value = async_with!(scope, step("around", &log, start) => {
+        let shielded = async_with!(shield(), step("shielded", &log, start) => {
+            handle.cancel();
+            sleep(ms(10)).await;
+            at(&log, start, "shielded work done");
+            7
+        });
+        at(&log, start, &format!("not reached: {shielded}"));
+        Some(shielded)
+    });
+    assert_eq!(value, None);
+    assert!(handle.cancelled_caught());
+    assert_eq!(
+        log.events(),
+        [
+            "enter around at 0",
+            "enter shielded at 0",
+            "shielded work done at 10",
+            "exit shielded at 10: ok",
+            "exit around at 10: cancelled",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c3_a_shield_entered_while_its_scope_already_fired_still_shields_until_its_first_await() {
+    // The cut comes at the first await after the cancel: the shield's own block is the
+    // next thing polled, and it protects its body.
+    let log = Log::new();
+    async_with!(CancelScope::new() as outer => {
+        outer.cancel();
+        async_with!(shield() => {
+            tokio::task::yield_now().await;
+            log.push("shielded");
+        });
+    });
+    assert_eq!(log.events(), ["shielded"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn c5_a_shields_failure_during_a_cut_rises_to_the_scope() {
+    #[derive(Debug, PartialEq)]
+    struct Failed;
+    impl std::fmt::Display for Failed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("failed in the shield")
+        }
+    }
+    impl std::error::Error for Failed {}
+
+    let log = Log::new();
+    let start = Instant::now();
+    let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
+        async_with!(step("outer", &log, start), timeout(ms(100)) => {
+            async_with!(shield() => {
+                sleep(ms(200)).await;
+                Err(Failed)?;
+            });
+        });
+        Ok(())
+    }
+    .await;
+    assert!(result.unwrap_err().downcast_ref::<Failed>().is_some());
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "exit outer at 200: err(failed in the shield)"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c5_a_shield_with_no_cut_around_it_changes_nothing_and_gives_the_bodys_value() {
+    let value: u32 = async_with!(shield() => {
+        tokio::task::yield_now().await;
+        7
+    });
+    assert_eq!(value, 7);
+    // In a fn returning nothing: a shield never fails.
+    async fn nothing() {
+        async_with!(shield() => { sleep(ms(1)).await; });
+    }
+    nothing().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn c6_dropping_the_whole_block_during_a_shielded_body_cancels_each_context_once() {
+    let log = Log::new();
+    let start = Instant::now();
+    let block = async {
+        async_with!(step("outer", &log, start), timeout(ms(100)) => {
+            async_with!(shield(), step("shielded", &log, start) => {
+                sleep(ms(10_000)).await;
+            });
+        });
+        Ok::<(), Elapsed>(())
+    };
+    // A shield keeps scopes out, not a drop: Rust cancels by dropping.
+    assert!(tokio::time::timeout(ms(500), block).await.is_err());
+    assert_eq!(
+        log.events(),
+        [
+            "enter outer at 0",
+            "enter shielded at 0",
+            "cancel shielded",
+            "cancel outer",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c5_a_suppressed_timeout_around_a_shield_moves_on_after_the_shield() {
+    let log = Log::new();
+    let start = Instant::now();
+    async_with!(suppress::<Elapsed>(), timeout(ms(100)) => {
+        async_with!(shield() => {
+            sleep(ms(300)).await;
+            at(&log, start, "shield done");
+        });
+        sleep(ms(1)).await;
+    });
+    at(&log, start, "moved on");
+    assert_eq!(log.events(), ["shield done at 300", "moved on at 300"]);
+}
