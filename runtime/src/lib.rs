@@ -8,6 +8,8 @@ extern crate self as async_with;
 
 pub mod checks;
 mod context;
+#[cfg(feature = "tokio")]
+mod current;
 mod exit_stack;
 mod generator;
 mod outcome;
@@ -39,6 +41,8 @@ pub(crate) fn lock<T: ?Sized>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGu
 }
 
 pub use context::{AsyncContext, ExitDecision, SendAsyncContext};
+#[cfg(feature = "tokio")]
+pub use current::current_deadline;
 pub use exit_stack::{BoxError, ExitStack, SendExitStack, StackError};
 pub use generator::{Ended, Generator, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};

@@ -267,6 +267,16 @@ struct Flag {
     caught: AtomicBool,
 }
 
+/// A cancelled scope's deadline has passed, in effect (C8).
+impl crate::__private::FrameDeadline for Flag {
+    fn cancelled(&self) -> bool {
+        self.is_set()
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        None
+    }
+}
+
 impl Flag {
     /// Sets the flag and wakes the waiting block.
     fn set(&self) {
@@ -442,6 +452,10 @@ impl Scope for CancelScope {
             shared: self.shared.clone(),
         }
     }
+
+    fn __async_with_frame(cut: &CancelCut) -> Option<crate::__private::ScopeFrame> {
+        Some(crate::__private::ScopeFrame::Deadline(cut.shared.clone()))
+    }
 }
 
 /// Resolves once the scope's handle is cancelled.
@@ -566,6 +580,17 @@ mod deadline {
         /// of the block that waits for it.
         deadline: Mutex<(Option<Instant>, Option<Waker>)>,
         expired: AtomicBool,
+    }
+
+    /// What [`current_deadline`](crate::current_deadline) reads: the deadline as it is now,
+    /// after any `reschedule` (C9).
+    impl crate::__private::FrameDeadline for Shared {
+        fn cancelled(&self) -> bool {
+            false
+        }
+        fn deadline(&self) -> Option<std::time::Instant> {
+            crate::lock(&self.deadline).0.map(Instant::into_std)
+        }
     }
 
     /// The deadline of a running [`timeout`] block, bound by the block: read it, move it
@@ -781,6 +806,10 @@ mod deadline {
                 timer_for: deadline,
                 shared: self.shared.clone(),
             }
+        }
+
+        fn __async_with_frame(cut: &DeadlineCut) -> Option<crate::__private::ScopeFrame> {
+            Some(crate::__private::ScopeFrame::Deadline(cut.shared.clone()))
         }
     }
 

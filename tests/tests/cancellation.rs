@@ -4,7 +4,8 @@
 //! clock: times are exact and nothing really waits.
 
 use async_with::{
-    CancelScope, Elapsed, Outcome, async_context, async_with, shield, suppress, timeout,
+    CancelScope, Elapsed, Outcome, async_context, async_with, current_deadline, shield, suppress,
+    timeout, timeout_at,
 };
 use async_with_tests::{Log, describe};
 use std::time::Duration;
@@ -307,4 +308,120 @@ async fn c5_a_suppressed_timeout_around_a_shield_moves_on_after_the_shield() {
     });
     at(&log, start, "moved on");
     assert_eq!(log.events(), ["shield done at 300", "moved on at 300"]);
+}
+
+// ---- The effective deadline (C7–C10)
+
+/// Trio's `test_current_effective_deadline`, translated (a shield is a block here, not a
+/// flag to toggle: the shielded checks are a nested `shield()` block).
+#[tokio::test(start_paused = true)]
+async fn c7_the_effective_deadline_is_the_nearest_up_to_a_shield_trios_test() -> Result<(), Elapsed>
+{
+    let t0 = Instant::now();
+    let at = |s: u64| t0 + Duration::from_secs(s);
+    assert_eq!(current_deadline(), None);
+    let scope1 = CancelScope::new();
+    let cancel1 = scope1.handle();
+    async_with!(scope1, timeout_at(at(5)) => {
+        async_with!(timeout_at(at(10)) as scope2 => {
+            assert_eq!(current_deadline(), Some(at(5)));
+            scope2.reschedule(at(3));
+            assert_eq!(current_deadline(), Some(at(3)));
+            scope2.reschedule(at(10));
+            assert_eq!(current_deadline(), Some(at(5)));
+            async_with!(shield(), timeout_at(at(10)) => {
+                assert_eq!(current_deadline(), Some(at(10)));
+            });
+            assert_eq!(current_deadline(), Some(at(5)));
+            cancel1.cancel();
+            // Trio's -inf: a cancelled scope's deadline has passed.
+            assert_eq!(current_deadline(), Some(Instant::now()));
+            async_with!(shield(), timeout_at(at(10)) => {
+                assert_eq!(current_deadline(), Some(at(10)));
+            });
+            assert_eq!(current_deadline(), Some(Instant::now()));
+        });
+    });
+    assert_eq!(current_deadline(), None);
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn c7_async_fns_the_body_awaits_see_the_deadline_and_after_the_block_it_is_gone()
+-> Result<(), Elapsed> {
+    async fn client_timeout() -> Option<Duration> {
+        tokio::task::yield_now().await;
+        current_deadline().map(|at| at.saturating_duration_since(Instant::now()))
+    }
+    async_with!(timeout(ms(1500)) => {
+        sleep(ms(500)).await;
+        assert_eq!(client_timeout().await, Some(ms(1000)));
+        async_with!(timeout(ms(10_000)) => {
+            assert_eq!(client_timeout().await, Some(ms(1000))); // the outer one is nearer
+        });
+    });
+    assert_eq!(client_timeout().await, None);
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn c9_a_reschedule_shows_at_once_also_to_none_and_no_limit_is_none() -> Result<(), Elapsed> {
+    let t0 = Instant::now();
+    async_with!(timeout(Duration::MAX) => {
+        assert_eq!(current_deadline(), None);
+    });
+    async_with!(timeout(ms(100)) as deadline => {
+        assert_eq!(current_deadline(), Some(t0 + ms(100)));
+        deadline.reschedule(None);
+        assert_eq!(current_deadline(), None);
+        deadline.reschedule(t0 + ms(50));
+        assert_eq!(current_deadline(), Some(t0 + ms(50)));
+    });
+    // A handle moved from another task shows in the body.
+    async_with!(timeout(ms(100)) as deadline => {
+        let mover = deadline.clone();
+        tokio::spawn(async move { mover.reschedule(t0 + ms(70)) }).await.unwrap();
+        assert_eq!(current_deadline(), Some(t0 + ms(70)));
+    });
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn c10_spawned_tasks_do_not_see_it_and_exits_inside_a_cut_body_do() {
+    struct SeesDeadline(Log);
+    #[async_context]
+    impl SeesDeadline {
+        async fn exit(&mut self, outcome: Outcome<'_>) {
+            self.0.push(format!(
+                "{}: {:?}",
+                describe(&outcome),
+                current_deadline().is_some()
+            ));
+        }
+    }
+    let log = Log::new();
+    let result: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(100)) => {
+            let spawned = tokio::spawn(async { current_deadline() }).await.unwrap();
+            assert_eq!(spawned, None);
+            async_with!(SeesDeadline(log.clone()) => { sleep(ms(1000)).await; });
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Err(Elapsed));
+    assert_eq!(log.events(), ["cancelled: true"]);
+}
+
+#[test]
+fn c10_outside_any_runtime_and_any_block_there_is_no_deadline() {
+    assert_eq!(current_deadline(), None);
+    // A CancelScope needs no runtime; cancelled, its deadline has passed.
+    futures::executor::block_on(async {
+        async_with!(CancelScope::new() as scope => {
+            assert_eq!(current_deadline(), None);
+            scope.cancel();
+            assert!(current_deadline().is_some());
+        });
+    });
 }

@@ -30,10 +30,15 @@
 //! exit (wrapped in [`shield`], so exits are never cut, S19). A block cut by an enclosing
 //! scope never completes after its exit: its shield disarms the guard and stays pending
 //! until that scope drops the body around it. So does a block that did not fail whose
-//! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates
-//! but an own cut's marker; a block without a scope pays one thread-local read per poll
-//! of its body (and a write when it stays pending), and one read and write per poll of
-//! its exit.
+//! exit a cut reaches while it runs (see [`cut_reaches_exit`]), unless its body panicked
+//! (the panic resumes, S7). A `shield()` block polls its body with bit 0 cleared while a
+//! scope around it cuts (C1 of `docs/CANCELLATION.md`): found on that cold path only.
+//!
+//! A scope that has a frame (a `timeout`, a `CancelScope`, a `shield`) pushes it on a
+//! second thread-local stack for each poll of its body (`frames.rs`): what
+//! `current_deadline` reads. Nothing here allocates but an own cut's marker; a block
+//! without a scope pays one thread-local read per poll of its body (and a write when it
+//! stays pending), and one read and write per poll of its exit.
 
 use super::BlockState;
 use crate::Outcome;
@@ -123,6 +128,16 @@ pub trait CutSignal {
     fn shields(&self) -> bool {
         false
     }
+    /// The scope's frame, pushed for the poll of the body (C7): `None` for a block without
+    /// a scope, decided where the block's type is known.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn frame(&self) -> Option<super::FrameGuard>
+    where
+        Self: Sized,
+    {
+        None
+    }
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
     #[cfg_attr(debug_assertions, inline)]
@@ -204,6 +219,11 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
             Some(super::ScopeFrame::Shield)
         )
     }
+
+    #[inline]
+    fn frame(&self) -> Option<super::FrameGuard> {
+        C::__async_with_frame(&self.cut).map(super::push_frame)
+    }
 }
 
 // The cut of a context that is not a scope (documented as `checks::NoCut`).
@@ -272,6 +292,7 @@ fn poll_body_in<B: Future + ?Sized, S: CutSignal>(
     cx: &mut Context<'_>,
 ) -> Poll<Result<B::Output, Interrupted>> {
     let mut slot = Slot { body, output: None };
+    let _frame = state.cut.frame();
     let polled = poll_scoped(
         &mut slot,
         state.cut.as_dyn(),

@@ -44,3 +44,25 @@ pub fn push_frame(frame: ScopeFrame) -> FrameGuard {
     FRAMES.with(|frames| frames.borrow_mut().push(frame));
     FrameGuard(())
 }
+/// The nearest deadline of the scopes around this point, up to the nearest shield: the
+/// earliest of their deadlines, or "now" when one of them was cancelled (`Err(())`).
+#[cfg(feature = "tokio")]
+pub(crate) fn effective_deadline() -> Result<Option<std::time::Instant>, ()> {
+    FRAMES.with(|frames| {
+        let mut nearest: Option<std::time::Instant> = None;
+        for frame in frames.borrow().iter().rev() {
+            match frame {
+                ScopeFrame::Shield => break,
+                ScopeFrame::Deadline(scope) => {
+                    if scope.cancelled() {
+                        return Err(());
+                    }
+                    if let Some(at) = scope.deadline() {
+                        nearest = Some(nearest.map_or(at, |n| n.min(at)));
+                    }
+                }
+            }
+        }
+        Ok(nearest)
+    })
+}

@@ -34,6 +34,8 @@ mod view;
 pub use catch::*;
 pub use context_impl::*;
 pub use flow::*;
+#[cfg(feature = "tokio")]
+pub(crate) use frames::effective_deadline;
 pub use frames::{FrameDeadline, FrameGuard, ScopeFrame, push_frame};
 pub use guard::*;
 pub use suppress::*;
