@@ -106,6 +106,14 @@ pub trait Scope {
     fn __async_with_frame(_cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
         None
     }
+
+    /// Why the scope cut, as the exits in its body and its own exit see it: `reason`
+    /// itself, or what a scope of this crate has in its place (a `cancel_with` reason, the
+    /// deadline that passed).
+    #[doc(hidden)]
+    fn __async_with_cause(_cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        crate::__private::CutCause::Static(reason)
+    }
 }
 
 impl<S: Scope + ?Sized> Scope for &mut S {
@@ -118,6 +126,9 @@ impl<S: Scope + ?Sized> Scope for &mut S {
     }
     fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
         S::__async_with_frame(cut)
+    }
+    fn __async_with_cause(cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        S::__async_with_cause(cut, reason)
     }
 }
 
@@ -153,6 +164,12 @@ impl<S: Scope> Scope for Option<S> {
     fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
         cut.0.as_ref().and_then(S::__async_with_frame)
     }
+    fn __async_with_cause(cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        match &cut.0 {
+            Some(cut) => S::__async_with_cause(cut, reason),
+            None => crate::__private::CutCause::Static(reason),
+        }
+    }
 }
 
 /// The cut of an optional scope: never resolves for `None`.
@@ -170,13 +187,71 @@ impl<C: Future<Output = CutReason> + Unpin> Future for OptionalCut<C> {
     }
 }
 
-/// The error of a [`timeout`] block whose deadline passed.
+/// The error of a [`timeout`] block whose deadline passed; it says which deadline that
+/// was ([`deadline`](Elapsed::deadline), C13 of `docs/CANCELLATION.md`).
+///
+/// `Elapsed` is also a constant, an `Elapsed` that names no deadline, and every `Elapsed`
+/// compares equal to every other (which deadline passed is information, not identity): so
+/// `assert_eq!(result, Err(Elapsed))` and `Err(Elapsed)` as a value keep working. (Not as
+/// a `match` pattern: match `Err(e)` and look at `e`.)
 ///
 /// ```
-/// assert_eq!(async_with::Elapsed.to_string(), "deadline has elapsed");
+/// use async_with::Elapsed;
+///
+/// assert_eq!(Elapsed.to_string(), "deadline has elapsed");
+/// assert_eq!(Elapsed.deadline(), None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Elapsed;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Elapsed {
+    /// The deadline that passed, on the std clock (tokio's `Instant` converts from it).
+    deadline: Option<std::time::Instant>,
+}
+
+/// The [`Elapsed`] that names no deadline: what `Err(Elapsed)` compares with.
+#[allow(non_upper_case_globals)]
+pub const Elapsed: Elapsed = Elapsed { deadline: None };
+
+impl Elapsed {
+    /// The error of a timeout whose deadline `deadline` passed.
+    pub(crate) fn at(deadline: Option<std::time::Instant>) -> Elapsed {
+        Elapsed { deadline }
+    }
+
+    /// Which deadline passed: the one the [`timeout`] block had when it cut its body
+    /// (after any [`reschedule`](crate::TimeoutHandle::reschedule)), so nested timeouts
+    /// tell which one fired. `None` for the constant [`Elapsed`].
+    ///
+    /// ```
+    /// use async_with::{async_with, timeout, Elapsed};
+    /// use tokio::time::{sleep, Duration, Instant};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let start = Instant::now();
+    /// let result: Result<(), Elapsed> = async {
+    ///     async_with!(timeout(Duration::from_secs(10)) => {
+    ///         async_with!(timeout(Duration::from_secs(1)) => { sleep(Duration::from_secs(60)).await; });
+    ///     });
+    ///     Ok(())
+    /// }.await;
+    /// let elapsed = result.unwrap_err();
+    /// assert_eq!(elapsed, Elapsed); // as before
+    /// assert_eq!(elapsed.deadline(), Some(start + Duration::from_secs(1))); // the inner one
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.deadline.map(tokio::time::Instant::from_std)
+    }
+}
+
+/// Every `Elapsed` equals every other: see [`Elapsed`].
+impl PartialEq for Elapsed {
+    fn eq(&self, _: &Elapsed) -> bool {
+        true
+    }
+}
+
+impl Eq for Elapsed {}
 
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -265,6 +340,8 @@ struct Flag {
     waker: Mutex<Option<Waker>>,
     /// The scope cut its body (Trio's `cancelled_caught`).
     caught: AtomicBool,
+    /// The reason of the first cancel, if it gave one (`cancel_with`).
+    reason: Mutex<Option<Arc<dyn Error + Send + Sync>>>,
 }
 
 /// A cancelled scope's deadline has passed, in effect (C8).
@@ -278,9 +355,16 @@ impl crate::__private::FrameDeadline for Flag {
 }
 
 impl Flag {
-    /// Sets the flag and wakes the waiting block.
-    fn set(&self) {
-        self.set.store(true, Ordering::SeqCst);
+    /// Sets the flag and wakes the waiting block. The first cancel decides the reason.
+    fn set(&self, reason: Option<Arc<dyn Error + Send + Sync>>) {
+        {
+            let mut kept = crate::lock(&self.reason);
+            if self.is_set() {
+                return;
+            }
+            *kept = reason;
+            self.set.store(true, Ordering::SeqCst);
+        }
         let waker = crate::lock(&self.waker).take();
         if let Some(waker) = waker {
             waker.wake();
@@ -349,7 +433,18 @@ impl CancelScope {
     /// # }
     /// ```
     pub fn cancel(&self) {
-        self.shared.set();
+        self.shared.set(None);
+    }
+
+    /// [`cancel`](Self::cancel), for a reason: see [`CancelHandle::cancel_with`].
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// scope.cancel_with("not needed any more");
+    /// assert_eq!(scope.handle().cancel_reason().unwrap().to_string(), "not needed any more");
+    /// ```
+    pub fn cancel_with(&self, reason: impl Into<Box<dyn Error + Send + Sync>>) {
+        self.shared.set(Some(Arc::from(reason.into())));
     }
 }
 
@@ -363,7 +458,46 @@ impl CancelHandle {
     /// scope.handle().cancel();
     /// ```
     pub fn cancel(&self) {
-        self.shared.set();
+        self.shared.set(None);
+    }
+
+    /// Cuts the scope's body as [`cancel`](CancelHandle::cancel) does, for a reason (Go's
+    /// `WithCancelCause`, Trio's `cancel(reason)`): every exit inside the cut body sees it
+    /// through [`Outcome::cancel_reason`](crate::Outcome::cancel_reason), so does the
+    /// scope's own exit, and [`cancel_reason`](CancelHandle::cancel_reason) keeps it after
+    /// the block. Any error, owned: `cancel_with(MyError { .. })`, `cancel_with("shutting
+    /// down")`, a `Box<dyn Error + Send + Sync>`. The first cancel decides: a scope
+    /// already cancelled keeps its reason (or its lack of one).
+    ///
+    /// ```
+    /// use async_with::{async_with, CancelScope};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let scope = CancelScope::new();
+    /// let handle = scope.handle();
+    /// async_with!(scope as cancel => {
+    ///     cancel.cancel_with(format!("client {} disconnected", 7));
+    ///     cancel.cancel_with("too late: the first reason stays");
+    ///     std::future::pending::<()>().await;
+    /// });
+    /// assert_eq!(handle.cancel_reason().unwrap().to_string(), "client 7 disconnected");
+    /// # });
+    /// ```
+    pub fn cancel_with(&self, reason: impl Into<Box<dyn Error + Send + Sync>>) {
+        self.shared.set(Some(Arc::from(reason.into())));
+    }
+
+    /// The reason given to [`cancel_with`](CancelHandle::cancel_with), if the scope was
+    /// cancelled with one (a plain [`cancel`](CancelHandle::cancel) gives none).
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// assert!(scope.handle().cancel_reason().is_none());
+    /// scope.handle().cancel_with("shutting down");
+    /// assert_eq!(scope.handle().cancel_reason().unwrap().to_string(), "shutting down");
+    /// ```
+    pub fn cancel_reason(&self) -> Option<Arc<dyn Error + Send + Sync>> {
+        crate::lock(&self.shared.reason).clone()
     }
 
     /// Whether [`cancel`](CancelHandle::cancel) was called.
@@ -455,6 +589,13 @@ impl Scope for CancelScope {
 
     fn __async_with_frame(cut: &CancelCut) -> Option<crate::__private::ScopeFrame> {
         Some(crate::__private::ScopeFrame::Deadline(cut.shared.clone()))
+    }
+
+    fn __async_with_cause(cut: &CancelCut, reason: CutReason) -> crate::__private::CutCause {
+        match &*crate::lock(&cut.shared.reason) {
+            Some(given) => crate::__private::CutCause::Owned(given.clone()),
+            None => crate::__private::CutCause::Static(reason),
+        }
     }
 }
 
@@ -781,7 +922,16 @@ mod deadline {
             if cut || passed {
                 self.shared.expired.store(true, Ordering::SeqCst);
             }
-            if cut { Err(Elapsed) } else { Ok(()) }
+            if !cut {
+                return Ok(());
+            }
+            // The deadline the cut was taken for (C13), not one set since.
+            let fired = outcome
+                .cancel_reason()
+                .and_then(|reason| reason.downcast_ref::<Elapsed>())
+                .copied()
+                .unwrap_or(Elapsed);
+            Err(fired)
         }
     }
 
@@ -810,6 +960,12 @@ mod deadline {
 
         fn __async_with_frame(cut: &DeadlineCut) -> Option<crate::__private::ScopeFrame> {
             Some(crate::__private::ScopeFrame::Deadline(cut.shared.clone()))
+        }
+
+        /// The blocks it cuts, and its own exit, see an `Elapsed` naming the deadline.
+        fn __async_with_cause(cut: &DeadlineCut, _: CutReason) -> crate::__private::CutCause {
+            let deadline = crate::lock(&cut.shared.deadline).0.map(Instant::into_std);
+            crate::__private::CutCause::Owned(Arc::new(Elapsed::at(deadline)))
         }
     }
 

@@ -425,3 +425,208 @@ fn c10_outside_any_runtime_and_any_block_there_is_no_deadline() {
         });
     });
 }
+
+// ---- Cancellation reasons (C11–C13)
+
+#[derive(Debug, PartialEq, Clone)]
+struct Shutdown {
+    grace_ms: u64,
+}
+
+impl std::fmt::Display for Shutdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "shutting down within {} ms", self.grace_ms)
+    }
+}
+
+impl std::error::Error for Shutdown {}
+
+/// Logs the reason its exit sees (`cancel_reason`), and whether it is a `Shutdown` or an
+/// `Elapsed` (with its deadline, in ms since `start`).
+struct Why(&'static str, Log, Instant);
+
+#[async_context]
+impl Why {
+    async fn exit(&mut self, outcome: Outcome<'_>) {
+        let reason = outcome.cancel_reason();
+        let text = reason.map_or("none".to_string(), |r| r.to_string());
+        let typed = match reason {
+            Some(r) if r.is::<Shutdown>() => {
+                format!(
+                    " (Shutdown {})",
+                    r.downcast_ref::<Shutdown>().unwrap().grace_ms
+                )
+            }
+            Some(r) if r.is::<Elapsed>() => {
+                let at = r.downcast_ref::<Elapsed>().unwrap().deadline().unwrap();
+                format!(" (Elapsed at {})", (at - self.2).as_millis())
+            }
+            _ => String::new(),
+        };
+        self.1
+            .push(format!("{}: {}: {text}{typed}", self.0, describe(&outcome)));
+    }
+}
+
+/// Trio's `test_cancel_reason`, translated: the reason given to `cancel_with` is what the
+/// cut body sees, at every depth, and what the scope keeps.
+#[tokio::test(start_paused = true)]
+async fn c11_exits_in_the_cut_body_see_the_reason_given_to_cancel_with() {
+    let log = Log::new();
+    let start = Instant::now();
+    async fn deep(log: &Log, start: Instant) {
+        async_with!(Why("deep", log.clone(), start) => { sleep(ms(10_000)).await; });
+    }
+    let scope = CancelScope::new();
+    let handle = scope.handle();
+    let canceller = scope.handle();
+    tokio::spawn(async move {
+        sleep(ms(100)).await;
+        canceller.cancel_with(Shutdown { grace_ms: 500 });
+    });
+    async_with!(scope, Why("around", log.clone(), start) => {
+        deep(&log, start).await;
+    });
+    assert!(handle.cancelled_caught());
+    let kept = handle.cancel_reason().unwrap();
+    assert_eq!(
+        kept.downcast_ref::<Shutdown>(),
+        Some(&Shutdown { grace_ms: 500 })
+    );
+    assert_eq!(
+        log.events(),
+        [
+            "deep: cancelled: shutting down within 500 ms (Shutdown 500)",
+            "around: cancelled: shutting down within 500 ms (Shutdown 500)",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c11_a_reason_is_any_owned_error_a_string_or_a_box() {
+    let log = Log::new();
+    let start = Instant::now();
+    let id = 7;
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(std::io::Error::other("eof"));
+    for reason in [format!("client {id} left").into(), boxed] {
+        async_with!(CancelScope::new() as scope, Why("block", log.clone(), start) => {
+            scope.cancel_with(reason);
+            tokio::task::yield_now().await;
+        });
+    }
+    assert_eq!(
+        log.events(),
+        ["block: cancelled: client 7 left", "block: cancelled: eof"]
+    );
+}
+
+/// Trio's `test_cancel_reason_not_overwritten`: the first cancel decides.
+#[tokio::test(start_paused = true)]
+async fn c12_the_first_cancel_decides_and_a_plain_cancel_gives_the_scopes_own_reason() {
+    let log = Log::new();
+    let start = Instant::now();
+    async_with!(CancelScope::new() as scope, Why("plain", log.clone(), start) => {
+        scope.cancel();
+        scope.cancel_with(Shutdown { grace_ms: 1 }); // too late: already cancelled
+        tokio::task::yield_now().await;
+    });
+    async_with!(CancelScope::new() as scope, Why("given", log.clone(), start) => {
+        scope.cancel_with(Shutdown { grace_ms: 2 });
+        scope.cancel(); // keeps the reason
+        scope.cancel_with(Shutdown { grace_ms: 3 });
+        tokio::task::yield_now().await;
+    });
+    assert_eq!(
+        log.events(),
+        [
+            "plain: cancelled: cancelled by its scope's handle",
+            "given: cancelled: shutting down within 2 ms (Shutdown 2)",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c12_the_scope_that_takes_the_cut_gives_its_reason_and_a_scope_inside_a_shield_its_own() {
+    let log = Log::new();
+    let start = Instant::now();
+    let outer = CancelScope::new();
+    let outer_handle = outer.handle();
+    async_with!(outer => {
+        let inner = CancelScope::new();
+        let inner_handle = inner.handle();
+        async_with!(inner, Why("both", log.clone(), start) => {
+            inner_handle.cancel_with(Shutdown { grace_ms: 1 });
+            outer_handle.cancel_with(Shutdown { grace_ms: 2 });
+            tokio::task::yield_now().await; // the outer one takes the cut (S20)
+        });
+    });
+    async_with!(CancelScope::new() as outer => {
+        outer.cancel_with(Shutdown { grace_ms: 3 });
+        async_with!(shield(), CancelScope::new() as inner, Why("shielded", log.clone(), start) => {
+            tokio::task::yield_now().await; // not cut by `outer`
+            inner.cancel_with(Shutdown { grace_ms: 4 });
+            tokio::task::yield_now().await; // cut by `inner`
+        });
+    });
+    assert_eq!(
+        log.events(),
+        [
+            "both: cancelled: shutting down within 2 ms (Shutdown 2)",
+            "shielded: cancelled: shutting down within 4 ms (Shutdown 4)",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c13_a_timeout_says_which_deadline_fired_to_the_cut_body_and_in_its_error() {
+    let log = Log::new();
+    let start = Instant::now();
+    let inner_fired: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(1000)) => {
+            async_with!(timeout(ms(300)), Why("inner", log.clone(), start) => {
+                sleep(ms(10_000)).await;
+            });
+        });
+        Ok(())
+    }
+    .await;
+    let error = inner_fired.unwrap_err();
+    assert_eq!(error, Elapsed); // compares as before
+    assert_eq!(error.deadline(), Some(start + ms(300)));
+
+    let start = Instant::now();
+    let outer_fired: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(200)), Why("around", log.clone(), start) => {
+            async_with!(timeout(ms(1000)) as inner => {
+                inner.reschedule(start + ms(5000));
+                sleep(ms(10_000)).await;
+            });
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(outer_fired.unwrap_err().deadline(), Some(start + ms(200)));
+    assert_eq!(
+        log.events(),
+        [
+            "inner: cancelled: deadline has elapsed (Elapsed at 300)",
+            "around: cancelled: deadline has elapsed (Elapsed at 200)",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn c13_a_rescheduled_deadline_is_the_one_named_and_the_constant_names_none() {
+    let start = Instant::now();
+    let result: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(100)) as deadline => {
+            deadline.reschedule(start + ms(250));
+            sleep(ms(10_000)).await;
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result.unwrap_err().deadline(), Some(start + ms(250)));
+    assert_eq!(Elapsed.deadline(), None);
+    assert_eq!(Elapsed, Elapsed::default());
+}

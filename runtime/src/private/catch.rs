@@ -41,6 +41,7 @@
 //! stays pending), and one read and write per poll of its exit.
 
 use super::BlockState;
+use super::cause::{self, CutCause};
 use crate::Outcome;
 use crate::scope::CutReason;
 use std::any::Any;
@@ -102,11 +103,11 @@ impl Drop for Frame {
 /// result as small as a plain panic payload would.
 pub type Interrupted = Box<dyn Any + Send>;
 
-/// An enclosing scope cut the body.
-pub struct CutByScope;
+/// An enclosing scope cut the body, for this cause (when it published one).
+pub struct CutByScope(Option<CutCause>);
 
-/// This block's own scope cut the body, for this reason.
-pub struct OwnCut(CutReason);
+/// This block's own scope cut the body, for this cause.
+pub struct OwnCut(CutCause);
 
 /// A scope's cut, or none. [`Fired`] wraps every [`Scope::Cut`](crate::Scope::Cut);
 /// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
@@ -121,6 +122,11 @@ pub trait CutSignal {
     /// Why it fired, once the block claimed it (`None` before: an enclosing scope that
     /// cuts in the meantime cuts this block as any other).
     fn claimed(&self) -> Option<CutReason>;
+    /// Why this block's own scope cut it, once claimed (C11): the scope's reason, or what
+    /// it has in its place (a `cancel_with`'s reason, the deadline that passed).
+    fn cause(&mut self) -> Option<CutCause> {
+        None
+    }
     /// A scope around the block began to cut while its exit runs.
     fn reaches_exit(&mut self);
     /// The block is a `shield()`: a cut around it does not cut its body (C1). Asked only
@@ -174,6 +180,8 @@ pub enum BeforeBody {
 pub struct Fired<K, C> {
     cut: K,
     reason: Option<CutReason>,
+    /// Why, as the blocks it cuts see it: taken when the block claims the cut.
+    cause: Option<CutCause>,
     /// The block began cutting its body for this scope.
     claimed: bool,
     /// The body was polled once: later polls look at the cut first.
@@ -207,6 +215,15 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
 
     fn claimed(&self) -> Option<CutReason> {
         self.reason.filter(|_| self.claimed)
+    }
+
+    fn cause(&mut self) -> Option<CutCause> {
+        let reason = self.claimed()?;
+        // Taken once, as the cut is claimed: the deadline that passed, not a later one.
+        let cause = self
+            .cause
+            .get_or_insert_with(|| C::__async_with_cause(&self.cut, reason));
+        Some(cause.clone())
     }
 
     fn reaches_exit(&mut self) {
@@ -403,7 +420,7 @@ fn poll_counted(
 #[cold]
 fn poll_cut_body(
     body: &mut dyn PollBody,
-    cut: Option<&mut dyn CutSignal>,
+    mut cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
     cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
@@ -411,24 +428,29 @@ fn poll_cut_body(
     if cut.as_deref().is_some_and(|cut| cut.shields()) {
         return poll_shielded_body(body, has_inner, cx);
     }
+    let own = cut.as_deref_mut().and_then(|cut| cut.cause());
     if *has_inner {
         let frame = Frame::new(true);
+        // The blocks this cut reaches see why (C12): this scope's cause, if it is its own
+        // cut; otherwise the one the cutting scope around it published stays.
+        let published = own.clone().map(|own| cause::publish(Some(own)));
         if poll_counted(body, state(), has_inner, cx)? {
             return Ok(());
         }
+        drop(published);
         drop(frame);
         if *has_inner {
             mark_pending();
             return Ok(());
         }
     }
-    Err(match cut.and_then(|cut| cut.claimed()) {
-        Some(reason) => Box::new(OwnCut(reason)),
+    Err(match own {
+        Some(own) => Box::new(OwnCut(own)),
         None => {
             // An enclosing scope cut the body: once its exit succeeded, the block never
             // completes.
             *cut_by_scope = true;
-            Box::new(CutByScope)
+            Box::new(CutByScope(cause::current()))
         }
     })
 }
@@ -443,7 +465,10 @@ fn poll_shielded_body(
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
     let frame = Frame::new(false);
+    // No cut around reaches inside: a scope inside that cuts publishes its own cause.
+    let published = cause::publish(None);
     let ready = poll_counted(body, state(), has_inner, cx)?;
+    drop(published);
     drop(frame);
     if !ready {
         mark_pending();
@@ -474,10 +499,10 @@ fn is_panic(interrupted: &Interrupted) -> bool {
 /// What exit sees of an interrupted body: a panic, its own scope's cut, or a cancellation.
 #[inline]
 pub fn interrupted(interrupted: &Interrupted) -> Outcome<'_> {
-    if interrupted.is::<CutByScope>() {
-        Outcome::cancelled()
-    } else if let Some(OwnCut(reason)) = interrupted.downcast_ref::<OwnCut>() {
-        Outcome::cut(*reason)
+    if let Some(CutByScope(cause)) = interrupted.downcast_ref::<CutByScope>() {
+        Outcome::cancelled_because(cause.as_ref().map(CutCause::get))
+    } else if let Some(OwnCut(cause)) = interrupted.downcast_ref::<OwnCut>() {
+        Outcome::cut(cause.get())
     } else {
         Outcome::from_panic(&**interrupted)
     }
@@ -630,6 +655,7 @@ impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
         Fired {
             cut: self.0.cut(),
             reason: None,
+            cause: None,
             claimed: false,
             started: false,
             scope: PhantomData,

@@ -24,6 +24,7 @@
 //! leave into the enclosing layer's flow, and only the outermost layer leaves the function.
 
 mod catch;
+mod cause;
 mod context_impl;
 mod flow;
 mod frames;
@@ -32,6 +33,7 @@ mod suppress;
 mod view;
 
 pub use catch::*;
+pub use cause::CutCause;
 pub use context_impl::*;
 pub use flow::*;
 #[cfg(feature = "tokio")]
