@@ -52,7 +52,7 @@ pub use scope::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
 pub use shield::{Shield, shield};
 pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
-pub use task_group::{GroupClosed, TaskGroup, TaskSpawner};
+pub use task_group::{Failures, GroupClosed, TaskGroup, TaskSpawner};
 #[cfg(feature = "tokio")]
 pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, Write, read, write};
 

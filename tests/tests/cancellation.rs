@@ -630,3 +630,276 @@ async fn c13_a_rescheduled_deadline_is_the_one_named_and_the_constant_names_none
     assert_eq!(Elapsed.deadline(), None);
     assert_eq!(Elapsed, Elapsed::default());
 }
+
+// ---- Task groups: cancel, supervise, keep every failure (C14–C16)
+
+mod task_groups {
+    use super::*;
+    use async_with::{GroupClosed, TaskGroup};
+    use async_with_tests::TestError;
+    use std::convert::Infallible;
+
+    fn fail(message: &str) -> Result<(), TestError> {
+        Err(TestError(message.to_string()))
+    }
+
+    /// A task whose block (logged by `Step`) sleeps for `takes` ms, then logs `done`.
+    fn sleeper<E: Send + 'static>(
+        tasks: &mut TaskGroup<E>,
+        name: &'static str,
+        takes: u64,
+        log: &Log,
+        start: Instant,
+    ) {
+        let log = log.clone();
+        tasks.spawn(async move {
+            async_with!(step(name, &log, start) => { sleep(ms(takes)).await; });
+            at(&log, start, &format!("{name} done"));
+            Ok(())
+        });
+    }
+
+    /// CPython 3.15's `TaskGroup.cancel()`: the unfinished tasks and the body are cut, and
+    /// the group exits without an error; a finished task is not touched.
+    #[tokio::test(start_paused = true)]
+    async fn c14_cancel_cuts_the_tasks_and_the_body_and_the_group_ends_without_an_error() {
+        let log = Log::new();
+        let start = Instant::now();
+        let value = async_with!(TaskGroup::<Infallible>::new() as tasks, Why("body", log.clone(), start) => {
+            sleeper(tasks, "fast", 100, &log, start);
+            sleeper(tasks, "slow", 10_000, &log, start);
+            sleep(ms(200)).await;
+            tasks.cancel();
+            tasks.cancel(); // idempotent
+            sleep(ms(10_000)).await;
+            Some(1)
+        });
+        at(&log, start, "after the group");
+        assert_eq!(value, None);
+        let mut events = log.events();
+        events[0..2].sort();
+        events[4..6].sort(); // the body and the task are cut in either order
+        assert_eq!(
+            events,
+            [
+                "enter fast at 0",
+                "enter slow at 0",
+                "exit fast at 100: ok",
+                "fast done at 100",
+                "body: cancelled: the task group was cancelled",
+                "exit slow at 200: cancelled",
+                "after the group at 200",
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c14_a_task_cancels_its_group_through_a_spawner() {
+        let log = Log::new();
+        let start = Instant::now();
+        async_with!(TaskGroup::<Infallible>::new() as tasks => {
+            sleeper(tasks, "server", 10_000, &log, start);
+            let spawner = tasks.spawner();
+            tasks.spawn(async move {
+                sleep(ms(300)).await;
+                spawner.cancel();
+                Ok(())
+            });
+        });
+        at(&log, start, "after the group");
+        assert_eq!(
+            log.events(),
+            [
+                "enter server at 0",
+                "exit server at 300: cancelled",
+                "after the group at 300"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c14_a_group_cancelled_before_its_block_is_cut_at_its_first_await() {
+        let log = Log::new();
+        let group = TaskGroup::<Infallible>::new();
+        group.cancel();
+        async_with!(group as tasks => {
+            tasks.spawn(async { std::future::pending().await });
+            log.push("body ran to its first await");
+            tokio::task::yield_now().await;
+            log.push("not reached");
+        });
+        assert_eq!(log.events(), ["body ran to its first await"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c14_cancel_after_the_block_does_nothing_and_a_reused_group_starts_afresh() {
+        let mut group = TaskGroup::<Infallible>::new();
+        async_with!(&mut group as tasks => { tasks.cancel(); tokio::task::yield_now().await; });
+        group.cancel(); // after its block: nothing
+        let spawner = group.spawner();
+        spawner.cancel(); // nothing either
+        let mut ran = false;
+        async_with!(&mut group => {
+            tokio::task::yield_now().await;
+            ran = true;
+        });
+        assert!(ran);
+        assert_eq!(spawner.spawn(async { Ok(()) }), Err(GroupClosed));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c14_a_task_failing_while_cancelled_still_fails_the_block() {
+        // CPython: errors of the children cut by `cancel()` are still raised.
+        struct FailsOnCut;
+        #[async_context]
+        impl FailsOnCut {
+            async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+                if outcome.is_cancelled() {
+                    fail("cleanup failed")
+                } else {
+                    Ok(())
+                }
+            }
+        }
+        let result: Result<(), TestError> = async {
+            async_with!(TaskGroup::<TestError>::new() as tasks => {
+                tasks.spawn(async {
+                    async_with!(FailsOnCut => { std::future::pending::<()>().await; });
+                    Ok(())
+                });
+                tokio::task::yield_now().await;
+                tasks.cancel();
+                tokio::task::yield_now().await;
+            });
+            Ok(())
+        }
+        .await;
+        assert_eq!(result, Err(TestError("cleanup failed".into())));
+    }
+
+    /// Kotlin's `supervisorScope`: a child's failure cuts neither its siblings nor the
+    /// body; the block fails with the first failure once every task ended.
+    #[tokio::test(start_paused = true)]
+    async fn c15_in_a_supervisor_group_a_failure_cuts_no_one_and_the_first_is_the_error() {
+        let log = Log::new();
+        let start = Instant::now();
+        let group = TaskGroup::<TestError>::supervisor();
+        let failures = group.failures();
+        let result: Result<(), TestError> = async {
+            async_with!(group as tasks => {
+                tasks.spawn(async { sleep(ms(100)).await; fail("first") });
+                tasks.spawn(async { sleep(ms(200)).await; fail("second") });
+                sleeper(tasks, "sibling", 300, &log, start);
+                sleep(ms(400)).await;
+                at(&log, start, "body done");
+            });
+            Ok(())
+        }
+        .await;
+        assert_eq!(result, Err(TestError("first".into())));
+        assert_eq!(failures.take_others(), [TestError("second".into())]);
+        assert_eq!(
+            log.events(),
+            [
+                "enter sibling at 0",
+                "exit sibling at 300: ok",
+                "sibling done at 300",
+                "body done at 400"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c15_a_supervisor_groups_body_failure_or_a_panic_still_cuts_every_task() {
+        let log = Log::new();
+        let start = Instant::now();
+        let result: Result<(), TestError> = async {
+            async_with!(TaskGroup::<TestError>::supervisor() as tasks => {
+                sleeper(tasks, "task", 10_000, &log, start);
+                sleep(ms(50)).await;
+                fail("body")?;
+            });
+            Ok(())
+        }
+        .await;
+        assert_eq!(result, Err(TestError("body".into())));
+        let run = async {
+            async_with!(TaskGroup::<TestError>::supervisor() as tasks => {
+                sleeper(tasks, "sibling", 10_000, &log, start);
+                tasks.spawn(async { sleep(ms(10)).await; panic!("task panicked") });
+            });
+            Ok::<(), TestError>(())
+        };
+        let panicked = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
+        assert!(panicked.is_err());
+        assert_eq!(
+            log.events(),
+            [
+                "enter task at 0",
+                "exit task at 50: cancelled",
+                "enter sibling at 50",
+                "exit sibling at 60: cancelled",
+            ]
+        );
+    }
+
+    /// CPython's `test_taskgroup_05`-style: several children fail at once; one is the
+    /// block's error, the others are kept (Python's ExceptionGroup has them all).
+    #[tokio::test(start_paused = true)]
+    async fn c16_every_failure_is_kept_the_first_is_the_error_and_the_others_in_failures() {
+        let group = TaskGroup::<TestError>::new();
+        let failures = group.failures();
+        let result: Result<(), TestError> = async {
+            async_with!(group as tasks => {
+                for name in ["a", "b", "c"] {
+                    // All three fail at their first poll, before a cut can reach them (a
+                    // cut comes at an await).
+                    tasks.spawn(async move { fail(name) });
+                }
+                sleep(ms(1000)).await;
+            });
+            Ok(())
+        }
+        .await;
+        let mut all = vec![result.unwrap_err().0];
+        all.extend(failures.take_others().into_iter().map(|e| e.0));
+        all.sort();
+        assert_eq!(all, ["a", "b", "c"]);
+        assert!(failures.take_others().is_empty()); // taken
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn c16_when_the_body_fails_first_every_task_failure_is_in_failures() {
+        struct FailsOnCut(&'static str);
+        #[async_context]
+        impl FailsOnCut {
+            async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+                if outcome.is_cancelled() {
+                    fail(self.0)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+        let group = TaskGroup::<TestError>::new();
+        let failures = group.failures();
+        let result: Result<(), TestError> = async {
+            async_with!(group as tasks => {
+                for name in ["x", "y"] {
+                    tasks.spawn(async move {
+                        async_with!(FailsOnCut(name) => { std::future::pending::<()>().await; });
+                        Ok(())
+                    });
+                }
+                tokio::task::yield_now().await;
+                fail("body")?;
+            });
+            Ok(())
+        }
+        .await;
+        assert_eq!(result, Err(TestError("body".into())));
+        let mut others: Vec<String> = failures.take_others().into_iter().map(|e| e.0).collect();
+        others.sort();
+        assert_eq!(others, ["x", "y"]);
+    }
+}
