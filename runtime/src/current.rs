@@ -2,6 +2,7 @@
 //! `current_effective_deadline`), for clients that pass it on. Rules C7–C10 of
 //! `docs/CANCELLATION.md`.
 
+#[cfg(feature = "tokio")]
 use tokio::time::Instant;
 
 /// The nearest deadline of the scopes around the code that calls it: the earliest deadline
@@ -46,9 +47,32 @@ use tokio::time::Instant;
 /// });
 /// # Ok(()) }
 /// ```
+#[cfg(feature = "tokio")]
 pub fn current_deadline() -> Option<Instant> {
     match crate::__private::effective_deadline() {
         Ok(deadline) => deadline.map(Instant::from_std),
         Err(()) => Some(Instant::now()),
+    }
+}
+
+/// [`current_deadline`](crate::current_deadline) on the std clock, for any runtime (the
+/// deadlines of timeouts on any [`Timer`](crate::Timer)): the same rules (C7–C10), and a
+/// cancelled `CancelScope` gives `std::time::Instant::now()`.
+///
+/// ```
+/// use async_with::{async_with, current_deadline_std, CancelScope};
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(current_deadline_std(), None);
+/// async_with!(CancelScope::new() as scope => {
+///     scope.cancel();
+///     assert!(current_deadline_std().is_some()); // cancelled: in effect, now
+/// });
+/// # });
+/// ```
+pub fn current_deadline_std() -> Option<std::time::Instant> {
+    match crate::__private::effective_deadline() {
+        Ok(deadline) => deadline,
+        Err(()) => Some(std::time::Instant::now()),
     }
 }

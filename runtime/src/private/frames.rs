@@ -46,7 +46,6 @@ pub fn push_frame(frame: ScopeFrame) -> FrameGuard {
 }
 /// The nearest deadline of the scopes around this point, up to the nearest shield: the
 /// earliest of their deadlines, or "now" when one of them was cancelled (`Err(())`).
-#[cfg(feature = "tokio")]
 pub(crate) fn effective_deadline() -> Result<Option<std::time::Instant>, ()> {
     FRAMES.with(|frames| {
         let mut nearest: Option<std::time::Instant> = None;

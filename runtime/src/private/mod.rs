@@ -36,7 +36,6 @@ pub use catch::*;
 pub use cause::CutCause;
 pub use context_impl::*;
 pub use flow::*;
-#[cfg(feature = "tokio")]
 pub(crate) use frames::effective_deadline;
 pub use frames::{FrameDeadline, FrameGuard, ScopeFrame, push_frame};
 pub use guard::*;
