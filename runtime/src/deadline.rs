@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-/// A block that fails with [`Elapsed`] if its body is still running at `deadline`:
+/// A block that fails with [`Elapsed`](struct@crate::Elapsed) if its body is still running at `deadline`:
 /// the body is cut there, every exit inside it runs async (seeing a cancellation),
 /// and the block leaves the function as `?` would. Around it,
 /// `suppress::<Elapsed>()` moves on instead. Python's `asyncio.timeout`.

@@ -313,7 +313,7 @@ impl<'a> Outcome<'a> {
     /// body ([`is_cancelled`](Outcome::is_cancelled)), the reason of the scope that cuts it;
     /// for the scope's own exit ([`is_cut`](Outcome::is_cut)), its own. That is the reason
     /// given to [`CancelHandle::cancel_with`](crate::CancelHandle::cancel_with), an
-    /// [`Elapsed`](crate::Elapsed) naming the deadline that passed, or the scope's own
+    /// [`Elapsed`](struct@crate::Elapsed) naming the deadline that passed, or the scope's own
     /// [`CutReason`](crate::CutReason) (a plain `cancel()`: "cancelled by its scope's
     /// handle"; a task group: "a task of the group failed"). `None` for any other outcome,
     /// and for a block whose future was dropped. (A cancellation is not a failure, so

@@ -22,7 +22,7 @@ pub type CutReason = &'static (dyn Error + Send + Sync);
 /// innermost first, seeing [`Outcome::is_cancelled`](crate::Outcome::is_cancelled); then
 /// the body's future is dropped, and this context's exit runs with
 /// [`Outcome::is_cut`](crate::Outcome::is_cut). That exit must end the cut: return an error
-/// (the block then fails with it, as [`timeout`] does with [`Elapsed`]) or, for a context
+/// (the block then fails with it, as [`timeout`] does with [`Elapsed`](struct@crate::Elapsed)) or, for a context
 /// whose exit returns [`Exit`](crate::Exit), `Exit::Suppress` (the block then gives `()` /
 /// `None`, as [`CancelScope`] does). An exit that does neither panics, naming the mistake.
 /// A scope around this block that fires in the same poll takes the cut instead (the
@@ -207,7 +207,7 @@ pub struct Elapsed {
     deadline: Option<std::time::Instant>,
 }
 
-/// The [`Elapsed`] that names no deadline: what `Err(Elapsed)` compares with.
+/// The [`Elapsed`](struct@crate::Elapsed) that names no deadline: what `Err(Elapsed)` compares with.
 #[allow(non_upper_case_globals)]
 pub const Elapsed: Elapsed = Elapsed { deadline: None };
 
@@ -219,7 +219,7 @@ impl Elapsed {
 
     /// Which deadline passed: the one the [`timeout`] block had when it cut its body
     /// (after any [`reschedule`](crate::TimeoutHandle::reschedule)), so nested timeouts
-    /// tell which one fired. `None` for the constant [`Elapsed`].
+    /// tell which one fired. `None` for the constant [`Elapsed`](struct@crate::Elapsed).
     ///
     /// ```
     /// use async_with::{async_with, timeout, Elapsed};
@@ -254,7 +254,7 @@ impl Elapsed {
     }
 }
 
-/// Every `Elapsed` equals every other: see [`Elapsed`].
+/// Every `Elapsed` equals every other: see [`Elapsed`](struct@crate::Elapsed).
 impl PartialEq for Elapsed {
     fn eq(&self, _: &Elapsed) -> bool {
         true

@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 /// - The cut is delivered as the shield's block ends: its exit runs, and the code after
 ///   the block does not (the block is held there until the scope drops its body, as a
 ///   block whose exit a cut reaches is, S19); the scope then ends its cut as usual (a
-///   `timeout` fails with [`Elapsed`](crate::Elapsed), a `CancelScope` swallows it). Trio
+///   `timeout` fails with [`Elapsed`](struct@crate::Elapsed), a `CancelScope` swallows it). Trio
 ///   delivers it at the next checkpoint after the shield; this crate has no checkpoints
 ///   but awaits, and delivering it where the block ends means no code of a cut body runs
 ///   after its cut (see `docs/CANCELLATION.md`, C3).

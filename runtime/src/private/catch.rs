@@ -420,7 +420,7 @@ fn poll_counted(
 #[cold]
 fn poll_cut_body(
     body: &mut dyn PollBody,
-    mut cut: Option<&mut dyn CutSignal>,
+    cut: Option<&mut dyn CutSignal>,
     has_inner: &mut bool,
     cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
@@ -428,7 +428,7 @@ fn poll_cut_body(
     if cut.as_deref().is_some_and(|cut| cut.shields()) {
         return poll_shielded_body(body, has_inner, cx);
     }
-    let own = cut.as_deref_mut().and_then(|cut| cut.cause());
+    let own = cut.and_then(|cut| cut.cause());
     if *has_inner {
         let frame = Frame::new(true);
         // The blocks this cut reaches see why (C12): this scope's cause, if it is its own
