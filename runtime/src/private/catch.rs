@@ -134,15 +134,17 @@ pub trait CutSignal {
     fn shields(&self) -> bool {
         false
     }
-    /// The scope's frame, pushed for the poll of the body (C7): `None` for a block without
-    /// a scope, decided where the block's type is known.
+    /// Runs `poll` (the body's) with the scope's frame pushed (C7): for a block without a
+    /// scope, just `poll`, decided where the block's type is known — no guard, so nothing
+    /// for it in a plain block's poll (a guard local there, even an always-`None` one, cost
+    /// 5 instructions per block).
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn frame(&self) -> Option<super::FrameGuard>
+    fn framed<R>(&mut self, poll: impl FnOnce(&mut Self) -> R) -> R
     where
         Self: Sized,
     {
-        None
+        poll(self)
     }
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
@@ -238,8 +240,9 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
     }
 
     #[inline]
-    fn frame(&self) -> Option<super::FrameGuard> {
-        C::__async_with_frame(&self.cut).map(super::push_frame)
+    fn framed<R>(&mut self, poll: impl FnOnce(&mut Self) -> R) -> R {
+        let _frame = C::__async_with_frame(&self.cut).map(super::push_frame);
+        poll(self)
     }
 }
 
@@ -309,17 +312,15 @@ fn poll_body_in<B: Future + ?Sized, S: CutSignal>(
     cx: &mut Context<'_>,
 ) -> Poll<Result<B::Output, Interrupted>> {
     let mut slot = Slot { body, output: None };
-    let _frame = state.cut.frame();
-    let polled = poll_scoped(
-        &mut slot,
-        state.cut.as_dyn(),
-        &mut state.has_inner,
-        &mut state.cut_by_scope,
-        cx,
-    );
+    let (has_inner, cut_by_scope) = (&mut state.has_inner, &mut state.cut_by_scope);
+    let polled = state
+        .cut
+        .framed(|cut| poll_scoped(&mut slot, cut.as_dyn(), has_inner, cut_by_scope, cx));
     match polled {
         Err(interrupted) => {
-            state.panicked = is_panic(&interrupted);
+            // A panic or a cut: after a cut, `failed` (an own cut) or `cut_by_scope` is set
+            // too, so for `cut_reaches_exit` this says "panicked".
+            state.panicked = true;
             Poll::Ready(Err(interrupted))
         }
         Ok(()) => match slot.output {
@@ -488,12 +489,6 @@ fn poll_caught(poll: &mut dyn FnMut() -> bool) -> Result<bool, Interrupted> {
     {
         Ok(poll())
     }
-}
-
-/// Whether the body was interrupted by a panic (not by a cut).
-#[cold]
-fn is_panic(interrupted: &Interrupted) -> bool {
-    !interrupted.is::<CutByScope>() && !interrupted.is::<OwnCut>()
 }
 
 /// What exit sees of an interrupted body: a panic, its own scope's cut, or a cancellation.
