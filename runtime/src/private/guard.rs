@@ -39,8 +39,10 @@ pub struct BlockState<S> {
     pub cut_by_scope: bool,
     /// The outcome given to exit was a failure (read after exit, by the suppression).
     pub failed: bool,
-    /// The body panicked (set by its poll): a cut reaching the exit does not hold the
-    /// block, so the panic resumes after the exit (S7). See `catch.rs`.
+    /// The body gave no flow (set by its poll): it panicked — or was cut, when `failed`
+    /// (its own cut) or `cut_by_scope` says so too. A cut reaching the exit of a block
+    /// whose body panicked does not hold it, so the panic resumes after the exit (S7).
+    /// See `catch.rs`.
     pub panicked: bool,
     /// Something inside the body (a block, or a block's exit) was left pending at the
     /// body's last poll. See `catch.rs`.
