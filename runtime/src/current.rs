@@ -19,9 +19,11 @@ use tokio::time::Instant;
 ///   gives "now": its deadline has, in effect, passed (Trio gives `-inf`); one not
 ///   cancelled adds nothing.
 /// - It is read from the scopes of the `async_with!` blocks that poll the caller, on the
-///   task that polls them: a task spawned from inside them (also into a
-///   [`TaskGroup`](crate::TaskGroup)) does not see them, and code outside any block sees
-///   `None`. Inside an exit, the deadlines around the block still apply.
+///   task that polls them: a task spawned from inside them with `tokio::spawn` does not
+///   see them, and code outside any block sees `None`; the tasks of a
+///   [`TaskGroup`](crate::TaskGroup) see the deadlines around the group's block (as
+///   Trio's nursery children do). Inside an exit, the deadlines around the block still
+///   apply.
 ///
 /// ```
 /// use async_with::{async_with, current_deadline, shield, timeout};

@@ -157,6 +157,9 @@ struct GroupShared {
     cancelled: AtomicBool,
     /// A supervisor group: a task's failure does not cut the others (C15).
     supervisor: bool,
+    /// The scopes around the block, taken at enter: what `current_deadline` sees in its
+    /// tasks (C10).
+    around: Mutex<Arc<[crate::__private::ScopeFrame]>>,
 }
 
 /// Why a group's cut began.
@@ -172,6 +175,7 @@ impl GroupShared {
             why: AtomicU8::new(WHY_NONE),
             cancelled: AtomicBool::new(false),
             supervisor,
+            around: Mutex::new(Arc::new([])),
         }
     }
 
@@ -647,6 +651,7 @@ impl<E: Send> AsyncContext for TaskGroup<E> {
             self.shared.why.store(WHY_NONE, Ordering::SeqCst);
             self.shared.cutting.send_replace(false);
         }
+        *lock(&self.shared.around) = crate::__private::snapshot();
         let mut tasks = lock(&self.tasks);
         tasks.open = true;
         tasks.runtime = Handle::try_current().ok();
@@ -790,6 +795,12 @@ impl crate::Scope for GroupMember {
 
     fn cut(&mut self) -> GroupCut {
         self.0.cut_signal()
+    }
+
+    /// A task sees the deadlines around its group's block.
+    fn __async_with_frame(cut: &GroupCut) -> Option<crate::__private::ScopeFrame> {
+        let around = lock(&cut.shared.around).clone();
+        Some(crate::__private::ScopeFrame::Inherited(around))
     }
 
     fn __async_with_cause(cut: &GroupCut, reason: crate::CutReason) -> crate::__private::CutCause {

@@ -413,6 +413,56 @@ async fn c10_spawned_tasks_do_not_see_it_and_exits_inside_a_cut_body_do() {
     assert_eq!(log.events(), ["cancelled: true"]);
 }
 
+/// Trio: a nursery's children see the deadlines around the nursery.
+#[tokio::test(start_paused = true)]
+async fn c10_a_task_groups_tasks_see_the_deadlines_around_its_block_and_their_moves() {
+    let start = Instant::now();
+    let seen = Log::new();
+    let result: Result<(), Elapsed> = async {
+        async_with!(timeout(ms(1000)) as deadline, async_with::TaskGroup::<Elapsed>::new() as tasks => {
+            let shorter = deadline.clone();
+            for name in ["a", "b"] {
+                let seen = seen.clone();
+                let shorter = shorter.clone();
+                tasks.spawn(async move {
+                    let at = |d: Option<Instant>| d.map(|d| (d - start).as_millis());
+                    seen.push(format!("{name}: {:?}", at(current_deadline())));
+                    if name == "a" {
+                        shorter.reschedule(start + ms(500));
+                    }
+                    sleep(ms(10)).await;
+                    seen.push(format!("{name} later: {:?}", at(current_deadline())));
+                    async_with!(timeout(ms(100)) => {
+                        seen.push(format!("{name} nested: {:?}", at(current_deadline())));
+                    });
+                    async_with!(shield() => {
+                        seen.push(format!("{name} shielded: {:?}", at(current_deadline())));
+                    });
+                    Ok(())
+                });
+            }
+        });
+        Ok(())
+    }
+    .await;
+    assert_eq!(result, Ok(()));
+    let mut events = seen.events();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            "a later: Some(500)",
+            "a nested: Some(110)",
+            "a shielded: None",
+            "a: Some(1000)",
+            "b later: Some(500)",
+            "b nested: Some(110)",
+            "b shielded: None",
+            "b: Some(500)",
+        ]
+    );
+}
+
 #[test]
 fn c10_outside_any_runtime_and_any_block_there_is_no_deadline() {
     assert_eq!(current_deadline(), None);

@@ -12,12 +12,16 @@ thread_local! {
 }
 
 /// What a scope says about itself to the code its body runs (see the module docs).
+#[derive(Clone)]
 pub enum ScopeFrame {
     /// A `shield()`: the scopes around it do not cut its body, and their deadlines are
     /// hidden from it.
     Shield,
     /// A scope with a deadline, or one that can be cancelled.
     Deadline(Arc<dyn FrameDeadline>),
+    /// The frames around a `TaskGroup`'s block, as its tasks see them (C10: Trio's
+    /// nursery children see the deadlines around the nursery).
+    Inherited(Arc<[ScopeFrame]>),
 }
 
 /// A scope's deadline as its body sees it, read when asked (so a `reschedule` shows at
@@ -44,24 +48,42 @@ pub fn push_frame(frame: ScopeFrame) -> FrameGuard {
     FRAMES.with(|frames| frames.borrow_mut().push(frame));
     FrameGuard(())
 }
+/// The frames around this point, for a `TaskGroup`'s tasks to see.
+#[cfg(feature = "tokio")]
+pub(crate) fn snapshot() -> Arc<[ScopeFrame]> {
+    FRAMES.with(|frames| frames.borrow().iter().cloned().collect())
+}
+
 /// The nearest deadline of the scopes around this point, up to the nearest shield: the
 /// earliest of their deadlines, or "now" when one of them was cancelled (`Err(())`).
 pub(crate) fn effective_deadline() -> Result<Option<std::time::Instant>, ()> {
     FRAMES.with(|frames| {
-        let mut nearest: Option<std::time::Instant> = None;
-        for frame in frames.borrow().iter().rev() {
-            match frame {
-                ScopeFrame::Shield => break,
-                ScopeFrame::Deadline(scope) => {
-                    if scope.cancelled() {
-                        return Err(());
-                    }
-                    if let Some(at) = scope.deadline() {
-                        nearest = Some(nearest.map_or(at, |n| n.min(at)));
-                    }
+        let mut nearest = None;
+        walk(&frames.borrow(), &mut nearest)?;
+        Ok(nearest)
+    })
+}
+
+/// Looks at `frames`, innermost first, into `nearest`: `Ok(false)` at a shield (stop),
+/// `Err(())` at a cancelled scope.
+fn walk(frames: &[ScopeFrame], nearest: &mut Option<std::time::Instant>) -> Result<bool, ()> {
+    for frame in frames.iter().rev() {
+        match frame {
+            ScopeFrame::Shield => return Ok(false),
+            ScopeFrame::Deadline(scope) => {
+                if scope.cancelled() {
+                    return Err(());
+                }
+                if let Some(at) = scope.deadline() {
+                    *nearest = Some(nearest.map_or(at, |n: std::time::Instant| n.min(at)));
+                }
+            }
+            ScopeFrame::Inherited(outer) => {
+                if !walk(outer, nearest)? {
+                    return Ok(false);
                 }
             }
         }
-        Ok(nearest)
-    })
+    }
+    Ok(true)
 }

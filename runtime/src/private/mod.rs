@@ -37,6 +37,8 @@ pub use cause::CutCause;
 pub use context_impl::*;
 pub use flow::*;
 pub(crate) use frames::effective_deadline;
+#[cfg(feature = "tokio")]
+pub(crate) use frames::snapshot;
 pub use frames::{FrameDeadline, FrameGuard, ScopeFrame, push_frame};
 pub use guard::*;
 pub use suppress::*;
