@@ -51,7 +51,7 @@ pub fn timeout(duration: Duration) -> Timeout {
 }
 
 /// [`timeout`] on another [`Timer`]: another runtime's, or
-/// [`FuturesTimer`](crate::FuturesTimer) (feature `futures-timer`) on any executor. The
+/// `FuturesTimer` (feature `futures-timer`) on any executor. The
 /// same scope in every other respect (C17 of `docs/CANCELLATION.md`).
 ///
 /// ```

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// A clock and a timer for [`timeout`](crate::timeout)-style scopes, so that they run on
 /// any async runtime. Implemented by [`TokioTimer`] (feature `tokio`, the default: what
 /// [`timeout`](crate::timeout) and [`timeout_at`](crate::timeout_at) use) and
-/// [`FuturesTimer`] (feature `futures-timer`: any executor, `futures::executor`, smol,
+/// `FuturesTimer` (feature `futures-timer`: any executor, `futures::executor`, smol,
 /// async-std); use another with [`timeout_with`](crate::timeout_with) /
 /// [`timeout_at_with`](crate::timeout_at_with).
 ///
