@@ -8,13 +8,17 @@ extern crate self as async_with;
 
 pub mod checks;
 mod context;
+mod current;
+mod deadline;
 mod exit_stack;
 mod generator;
 mod outcome;
 mod scope;
+mod shield;
 mod suppress;
 #[cfg(feature = "tokio")]
 mod task_group;
+mod timer;
 #[cfg(feature = "tokio")]
 mod tokio_contexts;
 
@@ -38,15 +42,27 @@ pub(crate) fn lock<T: ?Sized>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGu
 }
 
 pub use context::{AsyncContext, ExitDecision, SendAsyncContext};
+#[cfg(feature = "tokio")]
+pub use current::current_deadline;
+pub use current::current_deadline_std;
 pub use exit_stack::{BoxError, ExitStack, SendExitStack, StackError};
 pub use generator::{Ended, Generator, HandedOff, Handoff, generator};
 pub use outcome::{Exit, Outcome};
-pub use scope::{CancelHandle, CancelScope, CutReason, Elapsed, Scope};
+pub use scope::{
+    CancelHandle, CancelScope, CutReason, Elapsed, IntoDeadline, Scope, Timeout, TimeoutHandle,
+    timeout_at_with, timeout_with,
+};
 #[cfg(feature = "tokio")]
-pub use scope::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
+pub use scope::{timeout, timeout_at};
+pub use shield::{Shield, shield};
 pub use suppress::{ErrorSet, Suppress, suppress};
 #[cfg(feature = "tokio")]
-pub use task_group::{GroupClosed, TaskGroup, TaskSpawner};
+pub use task_group::{Failures, GroupClosed, TaskGroup, TaskSpawner};
+#[cfg(feature = "futures-timer")]
+pub use timer::FuturesTimer;
+#[cfg(feature = "tokio")]
+pub use timer::TokioTimer;
+pub use timer::{DefaultTimer, Timer};
 #[cfg(feature = "tokio")]
 pub use tokio_contexts::{Read, SpawnExit, SpawnExitOnCancel, Write, read, write};
 

@@ -98,9 +98,10 @@ enum Repr<'a> {
     Ok,
     Failed(Failure<'a>),
     Panicked(Option<&'a str>),
-    Cancelled,
+    /// Cut by a scope around it, for this reason (when the scope gave one, C12).
+    Cancelled(Option<&'a (dyn Error + Send + Sync + 'static)>),
     /// This context, a scope, cut the body short, for this reason.
-    Cut(&'static (dyn Error + Send + Sync)),
+    Cut(&'a (dyn Error + Send + Sync + 'static)),
 }
 
 /// What of a failure's type can be seen; chosen where the block is expanded.
@@ -150,7 +151,16 @@ impl<'a> Outcome<'a> {
     /// ```
     pub const fn cancelled() -> Self {
         Outcome {
-            repr: Repr::Cancelled,
+            repr: Repr::Cancelled(None),
+        }
+    }
+
+    /// A cancellation by a scope around the block, for this reason.
+    pub(crate) const fn cancelled_because(
+        reason: Option<&'a (dyn Error + Send + Sync + 'static)>,
+    ) -> Self {
+        Outcome {
+            repr: Repr::Cancelled(reason),
         }
     }
 
@@ -233,7 +243,7 @@ impl<'a> Outcome<'a> {
     }
 
     /// A scope's own cut, for this reason.
-    pub(crate) const fn cut(reason: &'static (dyn Error + Send + Sync)) -> Self {
+    pub(crate) const fn cut(reason: &'a (dyn Error + Send + Sync + 'static)) -> Self {
         Outcome {
             repr: Repr::Cut(reason),
         }
@@ -296,7 +306,58 @@ impl<'a> Outcome<'a> {
     /// # });
     /// ```
     pub const fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled(_))
+    }
+
+    /// Why the body was cut (C11–C13 of `docs/CANCELLATION.md`): for a block inside a cut
+    /// body ([`is_cancelled`](Outcome::is_cancelled)), the reason of the scope that cuts it;
+    /// for the scope's own exit ([`is_cut`](Outcome::is_cut)), its own. That is the reason
+    /// given to [`CancelHandle::cancel_with`](crate::CancelHandle::cancel_with), an
+    /// [`Elapsed`](struct@crate::Elapsed) naming the deadline that passed, or the scope's own
+    /// [`CutReason`](crate::CutReason) (a plain `cancel()`: "cancelled by its scope's
+    /// handle"; a task group: "a task of the group failed"). `None` for any other outcome,
+    /// and for a block whose future was dropped. (A cancellation is not a failure, so
+    /// [`downcast_ref`](Outcome::downcast_ref) does not look at it: downcast the reason.)
+    ///
+    /// ```
+    /// use async_with::{async_context, async_with, CancelScope, Outcome};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// #[derive(Debug)]
+    /// struct Shutdown;
+    /// impl std::fmt::Display for Shutdown {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("server shutting down") }
+    /// }
+    /// impl std::error::Error for Shutdown {}
+    ///
+    /// struct Session(Arc<Mutex<Vec<String>>>);
+    /// #[async_context]
+    /// impl Session {
+    ///     async fn exit(&mut self, outcome: Outcome<'_>) {
+    ///         let why = outcome.cancel_reason().map(|reason| reason.to_string());
+    ///         let shutdown = outcome.cancel_reason().is_some_and(|r| r.is::<Shutdown>());
+    ///         self.0.lock().unwrap().push(format!("{why:?}, shutdown: {shutdown}"));
+    ///     }
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let said = Arc::new(Mutex::new(Vec::new()));
+    /// async_with!(CancelScope::new() as scope => {
+    ///     async_with!(Session(said.clone()) => {
+    ///         scope.cancel_with(Shutdown);
+    ///         std::future::pending::<()>().await; // cut here
+    ///     });
+    /// });
+    /// assert_eq!(*said.lock().unwrap(), [r#"Some("server shutting down"), shutdown: true"#]);
+    /// assert!(Outcome::cancelled().cancel_reason().is_none());
+    /// # });
+    /// ```
+    pub fn cancel_reason(&self) -> Option<&'a (dyn Error + Send + Sync + 'static)> {
+        match self.repr {
+            Repr::Cancelled(reason) => reason,
+            Repr::Cut(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// The failure as an [`Error`], when its type implements `Error + Send + Sync`
@@ -365,7 +426,8 @@ impl fmt::Debug for Outcome<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
             Repr::Ok => f.write_str("Ok"),
-            Repr::Cancelled => f.write_str("Cancelled"),
+            Repr::Cancelled(None) => f.write_str("Cancelled"),
+            Repr::Cancelled(Some(reason)) => f.debug_tuple("Cancelled").field(&reason).finish(),
             Repr::Cut(reason) => f.debug_tuple("Cut").field(&reason).finish(),
             Repr::Panicked(Some(message)) => f.debug_tuple("Panicked").field(&message).finish(),
             Repr::Panicked(None) => f.write_str("Panicked(<non-string payload>)"),
@@ -391,7 +453,7 @@ impl fmt::Display for Outcome<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
             Repr::Ok => f.write_str("ok"),
-            Repr::Cancelled => f.write_str("cancelled"),
+            Repr::Cancelled(_) => f.write_str("cancelled"),
             Repr::Cut(reason) => fmt::Display::fmt(reason, f),
             Repr::Panicked(Some(message)) => write!(f, "panicked: {message}"),
             Repr::Panicked(None) => f.write_str("panicked"),

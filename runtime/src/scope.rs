@@ -22,7 +22,7 @@ pub type CutReason = &'static (dyn Error + Send + Sync);
 /// innermost first, seeing [`Outcome::is_cancelled`](crate::Outcome::is_cancelled); then
 /// the body's future is dropped, and this context's exit runs with
 /// [`Outcome::is_cut`](crate::Outcome::is_cut). That exit must end the cut: return an error
-/// (the block then fails with it, as [`timeout`] does with [`Elapsed`]) or, for a context
+/// (the block then fails with it, as [`timeout`] does with [`Elapsed`](struct@crate::Elapsed)) or, for a context
 /// whose exit returns [`Exit`](crate::Exit), `Exit::Suppress` (the block then gives `()` /
 /// `None`, as [`CancelScope`] does). An exit that does neither panics, naming the mistake.
 /// A scope around this block that fires in the same poll takes the cut instead (the
@@ -99,6 +99,21 @@ pub trait Scope {
     /// running (the exit is not cut: S19). A `TaskGroup` cuts the tasks its exit waits for.
     #[doc(hidden)]
     fn __async_with_cut_reaches_exit(_cut: &mut Self::Cut) {}
+
+    /// What the scope tells the code in its body: it is a `shield()`, or it has a
+    /// deadline ([`current_deadline`](crate::current_deadline)). This crate's scopes only.
+    #[doc(hidden)]
+    fn __async_with_frame(_cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        None
+    }
+
+    /// Why the scope cut, as the exits in its body and its own exit see it: `reason`
+    /// itself, or what a scope of this crate has in its place (a `cancel_with` reason, the
+    /// deadline that passed).
+    #[doc(hidden)]
+    fn __async_with_cause(_cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        crate::__private::CutCause::Static(reason)
+    }
 }
 
 impl<S: Scope + ?Sized> Scope for &mut S {
@@ -108,6 +123,12 @@ impl<S: Scope + ?Sized> Scope for &mut S {
     }
     fn __async_with_cut_reaches_exit(cut: &mut Self::Cut) {
         S::__async_with_cut_reaches_exit(cut);
+    }
+    fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        S::__async_with_frame(cut)
+    }
+    fn __async_with_cause(cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        S::__async_with_cause(cut, reason)
     }
 }
 
@@ -140,6 +161,15 @@ impl<S: Scope> Scope for Option<S> {
             S::__async_with_cut_reaches_exit(cut);
         }
     }
+    fn __async_with_frame(cut: &Self::Cut) -> Option<crate::__private::ScopeFrame> {
+        cut.0.as_ref().and_then(S::__async_with_frame)
+    }
+    fn __async_with_cause(cut: &Self::Cut, reason: CutReason) -> crate::__private::CutCause {
+        match &cut.0 {
+            Some(cut) => S::__async_with_cause(cut, reason),
+            None => crate::__private::CutCause::Static(reason),
+        }
+    }
 }
 
 /// The cut of an optional scope: never resolves for `None`.
@@ -157,13 +187,81 @@ impl<C: Future<Output = CutReason> + Unpin> Future for OptionalCut<C> {
     }
 }
 
-/// The error of a [`timeout`] block whose deadline passed.
+/// The error of a [`timeout`] block whose deadline passed; it says which deadline that
+/// was ([`deadline`](Elapsed::deadline), C13 of `docs/CANCELLATION.md`).
+///
+/// `Elapsed` is also a constant, an `Elapsed` that names no deadline, and every `Elapsed`
+/// compares equal to every other (which deadline passed is information, not identity): so
+/// `assert_eq!(result, Err(Elapsed))` and `Err(Elapsed)` as a value keep working. (Not as
+/// a `match` pattern: match `Err(e)` and look at `e`.)
 ///
 /// ```
-/// assert_eq!(async_with::Elapsed.to_string(), "deadline has elapsed");
+/// use async_with::Elapsed;
+///
+/// assert_eq!(Elapsed.to_string(), "deadline has elapsed");
+/// assert_eq!(Elapsed.deadline(), None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Elapsed;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Elapsed {
+    /// The deadline that passed, on the std clock (tokio's `Instant` converts from it).
+    deadline: Option<std::time::Instant>,
+}
+
+/// The [`Elapsed`](struct@crate::Elapsed) that names no deadline: what `Err(Elapsed)` compares with.
+#[allow(non_upper_case_globals)]
+pub const Elapsed: Elapsed = Elapsed { deadline: None };
+
+impl Elapsed {
+    /// The error of a timeout whose deadline `deadline` passed.
+    pub(crate) fn at(deadline: Option<std::time::Instant>) -> Elapsed {
+        Elapsed { deadline }
+    }
+
+    /// Which deadline passed: the one the [`timeout`] block had when it cut its body
+    /// (after any [`reschedule`](crate::TimeoutHandle::reschedule)), so nested timeouts
+    /// tell which one fired. `None` for the constant [`Elapsed`](struct@crate::Elapsed).
+    ///
+    /// ```
+    /// use async_with::{async_with, timeout, Elapsed};
+    /// use tokio::time::{sleep, Duration, Instant};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let start = Instant::now();
+    /// let result: Result<(), Elapsed> = async {
+    ///     async_with!(timeout(Duration::from_secs(10)) => {
+    ///         async_with!(timeout(Duration::from_secs(1)) => { sleep(Duration::from_secs(60)).await; });
+    ///     });
+    ///     Ok(())
+    /// }.await;
+    /// let elapsed = result.unwrap_err();
+    /// assert_eq!(elapsed, Elapsed); // as before
+    /// assert_eq!(elapsed.deadline(), Some(start + Duration::from_secs(1))); // the inner one
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.deadline.map(tokio::time::Instant::from_std)
+    }
+
+    /// [`deadline`](Self::deadline) on the std clock, whatever the timer (tokio's paused
+    /// test clock included: its instants are the std clock's, moved). Any runtime.
+    ///
+    /// ```
+    /// assert_eq!(async_with::Elapsed.deadline_std(), None);
+    /// ```
+    pub fn deadline_std(&self) -> Option<std::time::Instant> {
+        self.deadline
+    }
+}
+
+/// Every `Elapsed` equals every other: see [`Elapsed`](struct@crate::Elapsed).
+impl PartialEq for Elapsed {
+    fn eq(&self, _: &Elapsed) -> bool {
+        true
+    }
+}
+
+impl Eq for Elapsed {}
 
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -252,12 +350,31 @@ struct Flag {
     waker: Mutex<Option<Waker>>,
     /// The scope cut its body (Trio's `cancelled_caught`).
     caught: AtomicBool,
+    /// The reason of the first cancel, if it gave one (`cancel_with`).
+    reason: Mutex<Option<Arc<dyn Error + Send + Sync>>>,
+}
+
+/// A cancelled scope's deadline has passed, in effect (C8).
+impl crate::__private::FrameDeadline for Flag {
+    fn cancelled(&self) -> bool {
+        self.is_set()
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        None
+    }
 }
 
 impl Flag {
-    /// Sets the flag and wakes the waiting block.
-    fn set(&self) {
-        self.set.store(true, Ordering::SeqCst);
+    /// Sets the flag and wakes the waiting block. The first cancel decides the reason.
+    fn set(&self, reason: Option<Arc<dyn Error + Send + Sync>>) {
+        {
+            let mut kept = crate::lock(&self.reason);
+            if self.is_set() {
+                return;
+            }
+            *kept = reason;
+            self.set.store(true, Ordering::SeqCst);
+        }
         let waker = crate::lock(&self.waker).take();
         if let Some(waker) = waker {
             waker.wake();
@@ -326,7 +443,18 @@ impl CancelScope {
     /// # }
     /// ```
     pub fn cancel(&self) {
-        self.shared.set();
+        self.shared.set(None);
+    }
+
+    /// [`cancel`](Self::cancel), for a reason: see [`CancelHandle::cancel_with`].
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// scope.cancel_with("not needed any more");
+    /// assert_eq!(scope.handle().cancel_reason().unwrap().to_string(), "not needed any more");
+    /// ```
+    pub fn cancel_with(&self, reason: impl Into<Box<dyn Error + Send + Sync>>) {
+        self.shared.set(Some(Arc::from(reason.into())));
     }
 }
 
@@ -340,7 +468,46 @@ impl CancelHandle {
     /// scope.handle().cancel();
     /// ```
     pub fn cancel(&self) {
-        self.shared.set();
+        self.shared.set(None);
+    }
+
+    /// Cuts the scope's body as [`cancel`](CancelHandle::cancel) does, for a reason (Go's
+    /// `WithCancelCause`, Trio's `cancel(reason)`): every exit inside the cut body sees it
+    /// through [`Outcome::cancel_reason`](crate::Outcome::cancel_reason), so does the
+    /// scope's own exit, and [`cancel_reason`](CancelHandle::cancel_reason) keeps it after
+    /// the block. Any error, owned: `cancel_with(MyError { .. })`, `cancel_with("shutting
+    /// down")`, a `Box<dyn Error + Send + Sync>`. The first cancel decides: a scope
+    /// already cancelled keeps its reason (or its lack of one).
+    ///
+    /// ```
+    /// use async_with::{async_with, CancelScope};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let scope = CancelScope::new();
+    /// let handle = scope.handle();
+    /// async_with!(scope as cancel => {
+    ///     cancel.cancel_with(format!("client {} disconnected", 7));
+    ///     cancel.cancel_with("too late: the first reason stays");
+    ///     std::future::pending::<()>().await;
+    /// });
+    /// assert_eq!(handle.cancel_reason().unwrap().to_string(), "client 7 disconnected");
+    /// # });
+    /// ```
+    pub fn cancel_with(&self, reason: impl Into<Box<dyn Error + Send + Sync>>) {
+        self.shared.set(Some(Arc::from(reason.into())));
+    }
+
+    /// The reason given to [`cancel_with`](CancelHandle::cancel_with), if the scope was
+    /// cancelled with one (a plain [`cancel`](CancelHandle::cancel) gives none).
+    ///
+    /// ```
+    /// let scope = async_with::CancelScope::new();
+    /// assert!(scope.handle().cancel_reason().is_none());
+    /// scope.handle().cancel_with("shutting down");
+    /// assert_eq!(scope.handle().cancel_reason().unwrap().to_string(), "shutting down");
+    /// ```
+    pub fn cancel_reason(&self) -> Option<Arc<dyn Error + Send + Sync>> {
+        crate::lock(&self.shared.reason).clone()
     }
 
     /// Whether [`cancel`](CancelHandle::cancel) was called.
@@ -429,6 +596,17 @@ impl Scope for CancelScope {
             shared: self.shared.clone(),
         }
     }
+
+    fn __async_with_frame(cut: &CancelCut) -> Option<crate::__private::ScopeFrame> {
+        Some(crate::__private::ScopeFrame::Deadline(cut.shared.clone()))
+    }
+
+    fn __async_with_cause(cut: &CancelCut, reason: CutReason) -> crate::__private::CutCause {
+        match &*crate::lock(&cut.shared.reason) {
+            Some(given) => crate::__private::CutCause::Owned(given.clone()),
+            None => crate::__private::CutCause::Static(reason),
+        }
+    }
 }
 
 /// Resolves once the scope's handle is cancelled.
@@ -466,379 +644,6 @@ crate::context::send_context! {
     impl[] for CancelScope;
 }
 
+pub use crate::deadline::{IntoDeadline, Timeout, TimeoutHandle, timeout_at_with, timeout_with};
 #[cfg(feature = "tokio")]
-pub use self::deadline::{IntoDeadline, Timeout, TimeoutHandle, timeout, timeout_at};
-
-#[cfg(feature = "tokio")]
-mod deadline {
-    use super::{CutReason, Elapsed, Scope};
-    use crate::{AsyncContext, Outcome};
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::task::{Context, Poll, Waker};
-    use std::time::Duration;
-    use tokio::time::{Instant, Sleep};
-
-    /// A block that fails with [`Elapsed`] if its body is still running at `deadline`:
-    /// the body is cut there, every exit inside it runs async (seeing a cancellation),
-    /// and the block leaves the function as `?` would. Around it,
-    /// `suppress::<Elapsed>()` moves on instead. Python's `asyncio.timeout`.
-    ///
-    /// ```
-    /// use async_with::{async_with, timeout, Elapsed};
-    /// use std::time::Duration;
-    ///
-    /// async fn slow() -> Result<u32, Elapsed> {
-    ///     async_with!(timeout(Duration::from_secs(1)) => {
-    ///         tokio::time::sleep(Duration::from_secs(5)).await;
-    ///     });
-    ///     Ok(1)
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// assert_eq!(slow().await, Err(Elapsed));
-    /// # }
-    /// ```
-    ///
-    /// The deadline is counted from when the block starts (its cut is taken just before
-    /// enter), as `asyncio.timeout` counts from `__aenter__`: a `timeout(d)` made earlier
-    /// and entered later still gives the body `d`. A deadline that has passed (a zero
-    /// timeout) cuts the body at its first await, even one that is ready at once
-    /// (`yield_now`, `sleep(Duration::ZERO)`); a body without an await completes. A
-    /// duration past the clock's range (`Duration::MAX`) means no limit: the body is never
-    /// cut and [`TimeoutHandle::deadline`] is `None`. The block binds a [`TimeoutHandle`],
-    /// which reads and moves the deadline.
-    ///
-    /// The deadline is kept by tokio's timer, so the block must run inside a tokio runtime
-    /// with its time driver enabled (`#[tokio::main]`, `#[tokio::test]`,
-    /// `Builder::enable_time`); started anywhere else it panics saying so.
-    pub fn timeout(duration: Duration) -> Timeout {
-        Timeout {
-            deadline: Deadline::After(duration),
-            shared: Arc::default(),
-        }
-    }
-
-    /// [`timeout`] with a deadline given as an instant of tokio's clock.
-    ///
-    /// ```
-    /// use async_with::{async_with, timeout_at};
-    /// use tokio::time::{Duration, Instant};
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
-    /// let deadline = Instant::now() + Duration::from_secs(1);
-    /// let n = async_with!(timeout_at(deadline) => { 7 }); // done long before the deadline
-    /// assert_eq!(n, 7);
-    /// # Ok(()) }
-    /// ```
-    pub fn timeout_at(deadline: Instant) -> Timeout {
-        Timeout {
-            deadline: Deadline::At(deadline),
-            shared: Arc::default(),
-        }
-    }
-
-    /// The context [`timeout`] and [`timeout_at`] build.
-    pub struct Timeout {
-        deadline: Deadline,
-        shared: Arc<Shared>,
-    }
-
-    /// What a [`TimeoutHandle`] shares with its block's cut.
-    #[derive(Default)]
-    struct Shared {
-        /// Set by the block's start, then by `reschedule` (`None`: never), with the waker
-        /// of the block that waits for it.
-        deadline: Mutex<(Option<Instant>, Option<Waker>)>,
-        expired: AtomicBool,
-    }
-
-    /// The deadline of a running [`timeout`] block, bound by the block: read it, move it
-    /// (Python's `Timeout.when()` and `reschedule()`, Trio's `scope.deadline`), and ask
-    /// whether it cut the body. `Clone + Send + Sync + 'static`: another task can move it
-    /// too.
-    ///
-    /// An idle timeout: the body is cut once no message came for a second.
-    ///
-    /// ```
-    /// use async_with::{async_with, timeout, Elapsed};
-    /// use tokio::time::{sleep, Duration, Instant};
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// let start = Instant::now();
-    /// let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(8);
-    /// tokio::spawn(async move {
-    ///     for delay in [300, 900, 500] {
-    ///         sleep(Duration::from_millis(delay)).await;
-    ///         tx.send(delay).await.unwrap();
-    ///     }
-    ///     sleep(Duration::from_secs(60)).await; // keeps the channel open, silent
-    /// });
-    /// let mut received = Vec::new();
-    /// let idle: Result<(), Elapsed> = async {
-    ///     async_with!(timeout(Duration::from_secs(1)) as deadline => {
-    ///         while let Some(message) = rx.recv().await {
-    ///             received.push(message);
-    ///             deadline.reschedule(Instant::now() + Duration::from_secs(1));
-    ///         }
-    ///     });
-    ///     Ok(())
-    /// }.await;
-    /// assert_eq!(idle, Err(Elapsed));
-    /// assert_eq!(received, [300, 900, 500]);
-    /// assert_eq!(start.elapsed(), Duration::from_millis(2700)); // 1 s after the last one
-    /// # }
-    /// ```
-    #[derive(Clone)]
-    pub struct TimeoutHandle {
-        shared: Arc<Shared>,
-    }
-
-    impl TimeoutHandle {
-        /// When the body will be cut if it is still running then (Python's `when()`);
-        /// `None` once [`reschedule`](Self::reschedule)d to `None`.
-        ///
-        /// ```
-        /// use async_with::{async_with, timeout_at};
-        /// use tokio::time::{Duration, Instant};
-        ///
-        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
-        /// let at = Instant::now() + Duration::from_secs(5);
-        /// async_with!(timeout_at(at) as deadline => {
-        ///     assert_eq!(deadline.deadline(), Some(at));
-        /// });
-        /// # Ok(()) }
-        /// ```
-        pub fn deadline(&self) -> Option<Instant> {
-            crate::lock(&self.shared.deadline).0
-        }
-
-        /// Moves the deadline, earlier or later, or takes it away (`None`: the body is
-        /// never cut), as Python's `reschedule()` does. A deadline already passed cuts the
-        /// body at its next await. After the block ended, it changes nothing.
-        ///
-        /// ```
-        /// use async_with::{async_with, timeout};
-        /// use tokio::time::{sleep, Duration, Instant};
-        ///
-        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), async_with::Elapsed> {
-        /// async_with!(timeout(Duration::from_secs(1)) as deadline => {
-        ///     deadline.reschedule(Instant::now() + Duration::from_secs(3));
-        ///     sleep(Duration::from_millis(2500)).await; // within the new deadline
-        ///     deadline.reschedule(None);
-        ///     sleep(Duration::from_secs(60)).await; // no deadline any more
-        /// });
-        /// # Ok(()) }
-        /// ```
-        pub fn reschedule(&self, deadline: impl IntoDeadline) {
-            let deadline = deadline.into_deadline();
-            let waker = {
-                let mut state = crate::lock(&self.shared.deadline);
-                state.0 = deadline;
-                state.1.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
-
-        /// Whether the deadline passed while the body ran, cutting it (Python's
-        /// `Timeout.expired()`, Trio's `cancelled_caught`): `true` from the block's exit
-        /// on. Also `true` when a scope around the block cut it as this deadline passed
-        /// (two nested timeouts with one deadline: the outer one fails, both expired).
-        ///
-        /// ```
-        /// use async_with::{async_with, suppress, timeout, Elapsed};
-        /// use tokio::time::{sleep, Duration};
-        ///
-        /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-        /// let mut handle = None;
-        /// async_with!(suppress::<Elapsed>(), timeout(Duration::from_secs(1)) as deadline => {
-        ///     handle = Some(deadline.clone());
-        ///     assert!(!deadline.expired());
-        ///     sleep(Duration::from_secs(2)).await;
-        /// });
-        /// assert!(handle.unwrap().expired());
-        /// # }
-        /// ```
-        pub fn expired(&self) -> bool {
-            self.shared.expired.load(Ordering::SeqCst)
-        }
-    }
-
-    /// What [`TimeoutHandle::reschedule`] takes: an instant of tokio's clock, or `None`
-    /// for no deadline. (Sealed: implemented for `tokio::time::Instant` and
-    /// `Option<tokio::time::Instant>` only.)
-    ///
-    /// ```
-    /// use async_with::IntoDeadline;
-    /// use tokio::time::Instant;
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// let now = Instant::now();
-    /// assert_eq!(now.into_deadline(), Some(now));
-    /// assert_eq!(None.into_deadline(), None);
-    /// # }
-    /// ```
-    #[diagnostic::on_unimplemented(
-        message = "a timeout's deadline is a `tokio::time::Instant` (or `None`: no deadline), not `{Self}`",
-        label = "not an instant of tokio's clock",
-        note = "for a deadline some time from now, write `tokio::time::Instant::now() + duration`"
-    )]
-    pub trait IntoDeadline: sealed::Sealed {
-        /// The deadline, or `None` for none.
-        fn into_deadline(self) -> Option<Instant>;
-    }
-
-    #[diagnostic::do_not_recommend]
-    impl IntoDeadline for Instant {
-        fn into_deadline(self) -> Option<Instant> {
-            Some(self)
-        }
-    }
-
-    #[diagnostic::do_not_recommend]
-    impl IntoDeadline for Option<Instant> {
-        fn into_deadline(self) -> Option<Instant> {
-            self
-        }
-    }
-
-    mod sealed {
-        pub trait Sealed {}
-        impl Sealed for tokio::time::Instant {}
-        impl Sealed for Option<tokio::time::Instant> {}
-    }
-
-    #[derive(Debug)]
-    enum Deadline {
-        /// This long after the block starts.
-        After(Duration),
-        At(Instant),
-    }
-
-    #[diagnostic::do_not_recommend]
-    impl AsyncContext for Timeout {
-        type Value<'a> = TimeoutHandle;
-        type Error = Elapsed;
-        type Decision = ();
-        const __ASYNC_WITH_SCOPE: bool = true;
-
-        async fn enter(&mut self) -> Result<TimeoutHandle, Elapsed> {
-            Ok(TimeoutHandle {
-                shared: self.shared.clone(),
-            })
-        }
-
-        async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Elapsed> {
-            let cut = outcome.is_cut();
-            // Cut by a scope around it whose deadline (or cancel) came at the same time:
-            // this deadline passed too, as both of Python's nested timeouts expire.
-            let passed = outcome.is_cancelled()
-                && crate::lock(&self.shared.deadline)
-                    .0
-                    .is_some_and(|at| at <= Instant::now());
-            if cut || passed {
-                self.shared.expired.store(true, Ordering::SeqCst);
-            }
-            if cut { Err(Elapsed) } else { Ok(()) }
-        }
-    }
-
-    impl Scope for Timeout {
-        type Cut = DeadlineCut;
-
-        fn cut(&mut self) -> DeadlineCut {
-            if tokio::runtime::Handle::try_current().is_err() {
-                panic!("{}", NO_RUNTIME);
-            }
-            // A duration past the clock's range (`Duration::MAX`) is no deadline at all.
-            let deadline = match self.deadline {
-                Deadline::After(duration) => Instant::now().checked_add(duration),
-                Deadline::At(instant) => Some(instant),
-            };
-            // A block entered again starts afresh.
-            *crate::lock(&self.shared.deadline) = (deadline, None);
-            self.shared.expired.store(false, Ordering::SeqCst);
-            let sleep = Box::pin(tokio::time::sleep_until(timer_instant(deadline)));
-            DeadlineCut {
-                sleep,
-                timer_for: deadline,
-                shared: self.shared.clone(),
-            }
-        }
-    }
-
-    /// The panic of a `timeout` block run outside a tokio runtime.
-    const NO_RUNTIME: &str = "`async_with::timeout` needs a running tokio runtime (with its time driver: `#[tokio::main]`, `#[tokio::test]`, or a runtime built with `enable_time()`); the block was started outside one";
-
-    /// The instant the timer is set for: the deadline, or for none (or one too far off
-    /// for the timer) a time some decades away, as `tokio::time::sleep(Duration::MAX)`
-    /// sleeps.
-    fn timer_instant(deadline: Option<Instant>) -> Instant {
-        const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
-        let far = Instant::now() + FAR;
-        deadline.map_or(far, |deadline| deadline.min(far))
-    }
-
-    /// Resolves at the deadline, following its handle's `reschedule`.
-    #[doc(hidden)]
-    pub struct DeadlineCut {
-        sleep: Pin<Box<Sleep>>,
-        /// The deadline the timer was last set from.
-        timer_for: Option<Instant>,
-        shared: Arc<Shared>,
-    }
-
-    impl Future for DeadlineCut {
-        type Output = CutReason;
-
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CutReason> {
-            let deadline = {
-                let mut state = crate::lock(&self.shared.deadline);
-                if !state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    state.1 = Some(cx.waker().clone());
-                }
-                state.0
-            };
-            let Some(deadline) = deadline else {
-                // No deadline: a `reschedule` wakes the block.
-                return Poll::Pending;
-            };
-            if Some(deadline) != self.timer_for {
-                self.timer_for = Some(deadline);
-                self.sleep.as_mut().reset(timer_instant(Some(deadline)));
-            }
-            // tokio's timer rounds a deadline up to its next millisecond tick, so a
-            // deadline that has passed (a zero timeout) may not have fired yet: it cuts at
-            // this await all the same, as `asyncio.timeout(0)` cuts at `sleep(0)`.
-            if self.sleep.as_mut().poll(cx).is_ready() || deadline <= Instant::now() {
-                return Poll::Ready(&Elapsed as CutReason);
-            }
-            Poll::Pending
-        }
-    }
-
-    impl std::fmt::Debug for Timeout {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("Timeout")
-                .field("deadline", &self.deadline)
-                .finish()
-        }
-    }
-
-    impl std::fmt::Debug for TimeoutHandle {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("TimeoutHandle")
-                .field("deadline", &self.deadline())
-                .field("expired", &self.expired())
-                .finish()
-        }
-    }
-
-    crate::context::send_context! {
-        impl[] for Timeout;
-    }
-}
+pub use crate::deadline::{timeout, timeout_at};

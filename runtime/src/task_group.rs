@@ -5,6 +5,7 @@ use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use tokio::runtime::Handle;
@@ -41,6 +42,15 @@ use tokio::task::{JoinError, JoinSet};
 ///   ([`spawner`](Self::spawner)), as asyncio's tasks call `tg.create_task` and Trio's
 ///   children get the nursery: the exit also waits for those. Once the exit has seen the
 ///   last task end, the group is closed: a spawner's `spawn` then fails.
+///
+/// - [`cancel`](Self::cancel) (or [`TaskSpawner::cancel`], from a task) ends the group
+///   early without an error (CPython 3.15's `TaskGroup.cancel()`): every task and the body
+///   are cut, and the block gives `()` (or `None`). So a group's block, like a
+///   [`CancelScope`](crate::CancelScope)'s, is of type `()` or `Option<T>`.
+/// - [`supervisor`](Self::supervisor) makes a group whose tasks fail alone (Kotlin's
+///   `supervisorScope`); [`failures`](Self::failures) keeps every failure but the first,
+///   which is the block's error (Python's `ExceptionGroup` keeps them all). Rules
+///   C14–C16 of `docs/CANCELLATION.md`.
 ///
 /// Tasks are spawned on the runtime the block runs on. Name the tasks' error type when
 /// creating the group (`TaskGroup::<MyError>::new()`): it is the context's error type,
@@ -108,9 +118,10 @@ struct Tasks<E> {
     /// The runtime the block runs on (taken at enter), so that a spawner can spawn from
     /// anywhere.
     runtime: Option<Handle>,
-    /// What finished tasks left, collected as they are forgotten: the first error, and
-    /// the first panic's payload.
+    /// What finished tasks left, collected as they are forgotten: the first error, the
+    /// others in the order they came (C16), and the first panic's payload.
     first_error: Option<E>,
+    other_errors: Vec<E>,
     panic: Option<Box<dyn Any + Send>>,
     join: JoinOps<E>,
 }
@@ -136,26 +147,63 @@ struct JoinOps<E> {
 }
 
 /// What the group's tasks share with the block: whether the group is being cut (a task
-/// failed or panicked, or the body failed), seen by the block and by every task.
+/// failed or panicked, the body failed, or `cancel()` was called), seen by the block and
+/// by every task, and why it began.
 struct GroupShared {
     cutting: watch::Sender<bool>,
+    /// Why the cut began: [`WHY_NONE`] until it does.
+    why: AtomicU8,
+    /// `cancel()` was called (also before the block: its body is cut at its first await).
+    cancelled: AtomicBool,
+    /// A supervisor group: a task's failure does not cut the others (C15).
+    supervisor: bool,
+    /// The scopes around the block, taken at enter: what `current_deadline` sees in its
+    /// tasks (C10).
+    around: Mutex<Arc<[crate::__private::ScopeFrame]>>,
 }
 
-impl Default for GroupShared {
-    fn default() -> Self {
-        GroupShared {
-            cutting: watch::Sender::new(false),
-        }
-    }
-}
+/// Why a group's cut began.
+const WHY_NONE: u8 = 0;
+const WHY_TASK_FAILED: u8 = 1;
+const WHY_CANCELLED: u8 = 2;
+const WHY_OTHER: u8 = 3;
 
 impl GroupShared {
-    /// A task failed, the body did, or a scope around the block cut it: cut every task
-    /// and the body. Only the first call notifies: a cut reaching the group's exit calls this at each
-    /// poll of that exit, and a repeated notification would wake every task again.
+    fn new(supervisor: bool) -> Self {
+        GroupShared {
+            cutting: watch::Sender::new(false),
+            why: AtomicU8::new(WHY_NONE),
+            cancelled: AtomicBool::new(false),
+            supervisor,
+            around: Mutex::new(Arc::new([])),
+        }
+    }
+
+    /// The body failed, or a scope around the block cut it: cut every task and the body.
     fn cut(&self) {
+        self.cut_for(WHY_OTHER);
+    }
+
+    /// Cuts every task and the body; the first call says why. Only the first call
+    /// notifies: a cut reaching the group's exit calls this at each poll of that exit, and
+    /// a repeated notification would wake every task again.
+    fn cut_for(&self, why: u8) {
+        let _ = self
+            .why
+            .compare_exchange(WHY_NONE, why, Ordering::SeqCst, Ordering::SeqCst);
         self.cutting
             .send_if_modified(|cutting| !std::mem::replace(cutting, true));
+    }
+
+    /// CPython's `TaskGroup.cancel()`: cut every task and the body; the group swallows
+    /// this cut.
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.cut_for(WHY_CANCELLED);
+    }
+
+    fn why(&self) -> u8 {
+        self.why.load(Ordering::SeqCst)
     }
 
     /// Resolves once the group is being cut.
@@ -185,19 +233,135 @@ impl<E: Send + 'static> TaskGroup<E> {
     /// assert!(group.is_empty());
     /// ```
     pub fn new() -> Self {
+        Self::with_mode(false)
+    }
+
+    /// A supervisor group (Kotlin's `supervisorScope`): a task's failure cuts neither the
+    /// other tasks nor the body. Every task runs to its end; the group's exit then fails
+    /// with the first failure, and the others are in [`failures`](Self::failures). The
+    /// rest is as for [`new`](Self::new): a panic still cuts the group (it is a bug, not a
+    /// failure) and resumes after the exit; the body's own failure, a [`cancel`](Self::cancel)
+    /// or a scope around the block cut every task.
+    ///
+    /// ```
+    /// use async_with::{async_with, TaskGroup};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let sent = Arc::new(Mutex::new(Vec::new()));
+    /// let group = TaskGroup::<String>::supervisor();
+    /// let failures = group.failures();
+    /// let result: Result<(), String> = async {
+    ///     async_with!(group as tasks => {
+    ///         for host in ["a", "b", "c", "d"] {
+    ///             let sent = sent.clone();
+    ///             tasks.spawn(async move {
+    ///                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///                 if host == "b" || host == "d" { return Err(format!("{host} unreachable")) }
+    ///                 sent.lock().unwrap().push(host);
+    ///                 Ok(())
+    ///             });
+    ///         }
+    ///     });
+    ///     Ok(())
+    /// }.await;
+    /// assert_eq!(result, Err("b unreachable".to_string())); // the first failure
+    /// assert_eq!(failures.take_others(), ["d unreachable"]);
+    /// assert_eq!(*sent.lock().unwrap(), ["a", "c"]); // b's failure cut no one
+    /// # }
+    /// ```
+    pub fn supervisor() -> Self {
+        Self::with_mode(true)
+    }
+
+    fn with_mode(supervisor: bool) -> Self {
         TaskGroup {
             tasks: Arc::new(Mutex::new(Tasks {
                 set: JoinSet::new(),
                 open: true,
                 runtime: None,
                 first_error: None,
+                other_errors: Vec::new(),
                 panic: None,
                 join: JoinOps {
                     poll_join_next: JoinSet::poll_join_next,
                     abort_all: JoinSet::abort_all,
                 },
             })),
-            shared: Arc::default(),
+            shared: Arc::new(GroupShared::new(supervisor)),
+        }
+    }
+
+    /// CPython 3.15's `TaskGroup.cancel()`: ends the group early, without an error — once
+    /// its goal is met, or its services are no longer needed. Every task is cut (its
+    /// blocks run their async exits, seeing a cancellation whose
+    /// [`cancel_reason`](crate::Outcome::cancel_reason) says so), and so is the body; the
+    /// group's exit waits for every task and swallows the cut: the block gives `()` (or
+    /// `None`) and the code after it runs. A task that fails while it is cut still fails
+    /// the block. Called before the block, the body is cut at its first await; after it,
+    /// it does nothing. Idempotent. From a task, use [`TaskSpawner::cancel`].
+    ///
+    /// ```
+    /// use async_with::{async_with, TaskGroup};
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let (found, mut results) = tokio::sync::mpsc::unbounded_channel();
+    /// async_with!(TaskGroup::<Infallible>::new() as tasks => {
+    ///     for mirror in 1..=3u64 {
+    ///         let found = found.clone();
+    ///         tasks.spawn(async move {
+    ///             tokio::time::sleep(Duration::from_secs(mirror)).await;
+    ///             let _ = found.send(mirror);
+    ///             Ok(())
+    ///         });
+    ///     }
+    ///     let first = results.recv().await; // the fastest mirror answered
+    ///     assert_eq!(first, Some(1));
+    ///     tasks.cancel(); // the others are not needed
+    ///     std::future::pending::<()>().await; // cut here
+    /// });
+    /// drop(found);
+    /// assert_eq!(results.recv().await, None); // no other mirror answered
+    /// # }
+    /// ```
+    pub fn cancel(&self) {
+        // After the block (the exit closed the group) it does nothing.
+        if lock(&self.tasks).open {
+            self.shared.cancel();
+        }
+    }
+
+    /// Where the group keeps every failure but the first (Python's `ExceptionGroup` keeps
+    /// them all): the first is the block's error, and the others, in the order the tasks
+    /// ended, are taken from this handle after the block — also when the body failed on
+    /// its own (every task failure is then here). Take the handle before the block, since
+    /// the block owns the group. `Clone + Send + Sync`.
+    ///
+    /// ```
+    /// use async_with::{async_with, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let group = TaskGroup::<String>::new();
+    /// let failures = group.failures();
+    /// let result: Result<(), String> = async {
+    ///     async_with!(group as tasks => {
+    ///         tasks.spawn(async { Err("disk full".to_string()) });
+    ///         tasks.spawn(async { Err("network down".to_string()) });
+    ///     });
+    ///     Ok(())
+    /// }.await;
+    /// // Both failed before either was cut: one is the block's error, the other kept.
+    /// let mut all = vec![result.unwrap_err()];
+    /// all.extend(failures.take_others());
+    /// all.sort();
+    /// assert_eq!(all, ["disk full", "network down"]);
+    /// # }
+    /// ```
+    pub fn failures(&self) -> Failures<E> {
+        Failures {
+            tasks: self.tasks.clone(),
         }
     }
 
@@ -282,9 +446,10 @@ impl<E> Tasks<E> {
     fn record(&mut self, joined: Joined<E>) {
         match joined {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                self.first_error.get_or_insert(error);
-            }
+            Ok(Err(error)) => match self.first_error {
+                None => self.first_error = Some(error),
+                Some(_) => self.other_errors.push(error),
+            },
             Err(join_error) if join_error.is_panic() => {
                 self.panic.get_or_insert(join_error.into_panic());
             }
@@ -328,13 +493,14 @@ impl<E: Send + 'static> Tasks<E> {
             match std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => Poll::Pending,
                 Ok(Poll::Ready(result)) => {
-                    if result.is_err() {
-                        watching.cut();
+                    // A supervisor's tasks fail alone (C15).
+                    if result.is_err() && !watching.supervisor {
+                        watching.cut_for(WHY_TASK_FAILED);
                     }
                     Poll::Ready(result)
                 }
                 Err(payload) => {
-                    watching.cut();
+                    watching.cut_for(WHY_TASK_FAILED);
                     std::panic::resume_unwind(payload)
                 }
             }
@@ -363,6 +529,35 @@ impl<E> Clone for TaskSpawner<E> {
         TaskSpawner {
             tasks: self.tasks.clone(),
             shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<E> TaskSpawner<E> {
+    /// [`TaskGroup::cancel`], from anywhere (a task of the group, another thread): cuts
+    /// every task and the group's body, and the group ends without an error. After the
+    /// block it does nothing.
+    ///
+    /// ```
+    /// use async_with::{async_with, TaskGroup};
+    /// use std::convert::Infallible;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// async_with!(TaskGroup::<Infallible>::new() as tasks => {
+    ///     let spawner = tasks.spawner();
+    ///     tasks.spawn(async { std::future::pending().await }); // a server, say
+    ///     tasks.spawn(async move {
+    ///         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///         spawner.cancel(); // the shutdown signal came
+    ///         Ok(())
+    ///     });
+    /// });
+    /// // The group ended at 1 s, without an error.
+    /// # }
+    /// ```
+    pub fn cancel(&self) {
+        if self.tasks.upgrade().is_some_and(|tasks| lock(&tasks).open) {
+            self.shared.cancel();
         }
     }
 }
@@ -446,12 +641,17 @@ impl<E: Send> AsyncContext for TaskGroup<E> {
     where
         Self: 'a;
     type Error = E;
-    type Decision = ();
+    type Decision = crate::Exit;
     const __ASYNC_WITH_SCOPE: bool = true;
 
     async fn enter(&mut self) -> Result<&mut TaskGroup<E>, E> {
-        // A group used again starts afresh: its last use's cut is over.
-        self.shared.cutting.send_replace(false);
+        // A group used again starts afresh: its last use's cut is over. A group cancelled
+        // before its block is cut at once (CPython).
+        if !self.shared.cancelled.load(Ordering::SeqCst) {
+            self.shared.why.store(WHY_NONE, Ordering::SeqCst);
+            self.shared.cutting.send_replace(false);
+        }
+        *lock(&self.shared.around) = crate::__private::snapshot();
         let mut tasks = lock(&self.tasks);
         tasks.open = true;
         tasks.runtime = Handle::try_current().ok();
@@ -459,11 +659,11 @@ impl<E: Send> AsyncContext for TaskGroup<E> {
         Ok(self)
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
-        // Before this exit, only a task's failure or panic cuts the group: then a failure
-        // of the body came after it, from the cut (an exit in the body failing as it was
-        // cut), and does not replace the task's (S23: the first failure).
-        let a_task_failed_first = *self.shared.cutting.borrow();
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<crate::Exit, E> {
+        // A task's failure or panic that began the cut came first: a failure of the body
+        // came after it, from the cut (an exit in the body failing as it was cut), and
+        // does not replace the task's (S23: the first failure).
+        let a_task_failed_first = self.shared.why() == WHY_TASK_FAILED;
         if !outcome.is_ok() {
             self.shared.cut();
         }
@@ -478,6 +678,9 @@ impl<E: Send> AsyncContext for TaskGroup<E> {
             Poll::Ready((tasks.panic.take(), tasks.first_error.take()))
         })
         .await;
+        // The group's cancel is over: a later `cancel()` does nothing, a next use starts
+        // afresh.
+        let cancelled = self.shared.cancelled.swap(false, Ordering::SeqCst);
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
@@ -493,7 +696,15 @@ impl<E: Send> AsyncContext for TaskGroup<E> {
             {
                 Err(error)
             }
-            _ => Ok(()),
+            Some(error) => {
+                // The body failed on its own first: its failure goes on, the task's is
+                // kept with the others (C16).
+                lock(&self.tasks).other_errors.insert(0, error);
+                Ok(crate::Exit::Propagate)
+            }
+            // CPython's `cancel()`: the group swallows its own cut.
+            None if cancelled && outcome.is_cut() => Ok(crate::Exit::Suppress),
+            None => Ok(crate::Exit::Propagate),
         }
     }
 
@@ -511,6 +722,10 @@ impl<E: Send> crate::Scope for TaskGroup<E> {
         self.shared.cut_signal()
     }
 
+    fn __async_with_cause(cut: &GroupCut, reason: crate::CutReason) -> crate::__private::CutCause {
+        cut.cause(reason)
+    }
+
     fn __async_with_cut_reaches_exit(cut: &mut GroupCut) {
         cut.shared.cut();
     }
@@ -522,6 +737,29 @@ pub struct GroupCut {
     wait: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
     shared: Arc<GroupShared>,
 }
+
+impl GroupCut {
+    /// Why the group cut (C12): `cancel()` says so; anything else is the scope's reason.
+    fn cause(&self, reason: crate::CutReason) -> crate::__private::CutCause {
+        if self.shared.why() == WHY_CANCELLED {
+            crate::__private::CutCause::Static(&GroupCancelled)
+        } else {
+            crate::__private::CutCause::Static(reason)
+        }
+    }
+}
+
+/// The reason of a group's cut after its `cancel()`.
+#[derive(Debug)]
+struct GroupCancelled;
+
+impl std::fmt::Display for GroupCancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the task group was cancelled")
+    }
+}
+
+impl std::error::Error for GroupCancelled {}
 
 impl Future for GroupCut {
     type Output = crate::CutReason;
@@ -558,6 +796,16 @@ impl crate::Scope for GroupMember {
     fn cut(&mut self) -> GroupCut {
         self.0.cut_signal()
     }
+
+    /// A task sees the deadlines around its group's block.
+    fn __async_with_frame(cut: &GroupCut) -> Option<crate::__private::ScopeFrame> {
+        let around = lock(&cut.shared.around).clone();
+        Some(crate::__private::ScopeFrame::Inherited(around))
+    }
+
+    fn __async_with_cause(cut: &GroupCut, reason: crate::CutReason) -> crate::__private::CutCause {
+        cut.cause(reason)
+    }
 }
 
 impl<E> std::fmt::Debug for TaskGroup<E> {
@@ -567,6 +815,46 @@ impl<E> std::fmt::Debug for TaskGroup<E> {
             .field("tasks", &tasks.set.len())
             .field("open", &tasks.open)
             .finish()
+    }
+}
+
+/// Every failure of a [`TaskGroup`]'s tasks but the one the block failed with (see
+/// [`TaskGroup::failures`]). `Clone + Send + Sync` for a `Send` error type.
+///
+/// ```
+/// let group = async_with::TaskGroup::<String>::new();
+/// let failures = group.failures();
+/// assert!(failures.take_others().is_empty());
+/// ```
+pub struct Failures<E> {
+    tasks: Arc<Mutex<Tasks<E>>>,
+}
+
+impl<E> Failures<E> {
+    /// Takes the failures kept so far, in the order the tasks ended (after the block:
+    /// all of them). A second call gives only those kept since.
+    ///
+    /// ```
+    /// let failures = async_with::TaskGroup::<std::io::Error>::new().failures();
+    /// assert_eq!(failures.take_others().len(), 0);
+    /// ```
+    pub fn take_others(&self) -> Vec<E> {
+        std::mem::take(&mut lock(&self.tasks).other_errors)
+    }
+}
+
+impl<E> Clone for Failures<E> {
+    fn clone(&self) -> Self {
+        Failures {
+            tasks: self.tasks.clone(),
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for Failures<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = lock(&self.tasks).other_errors.len();
+        f.debug_struct("Failures").field("others", &kept).finish()
     }
 }
 

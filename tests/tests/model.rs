@@ -6,9 +6,12 @@
 //! exits, innermost first, seeing a cancellation. A second cancel scope around one inner
 //! block may be cancelled too — from inside that block, before it (its first await cuts),
 //! after it (nothing), or together with the outer one (the outer one takes the cut).
+//! Each block of the inner loop may be shielded (`shield()`, C1–C3 of
+//! `docs/CANCELLATION.md`): a cut that comes while it runs waits for it, and is
+//! delivered as its block ends.
 //! Both produce an event log and a result; they must agree.
 
-use async_with::{CancelScope, Exit, Outcome, async_context, async_with};
+use async_with::{CancelScope, Exit, Outcome, async_context, async_with, shield};
 use async_with_tests::describe;
 use proptest::prelude::*;
 use std::panic::AssertUnwindSafe;
@@ -69,6 +72,8 @@ enum Slot {
 struct Plan {
     contexts: [[[Behaviour; INNER]; OUTER]; 4],
     actions: [[[Action; INNER]; OUTER]; 4],
+    /// The inner loop's block `(i, j)` is shielded.
+    shields: [[bool; INNER]; OUTER],
 }
 
 impl Plan {
@@ -217,7 +222,7 @@ async fn program(plan: &Plan, log: &Log) -> Result<u32, Failure> {
                 };
             });
             for j in 0..INNER {
-                async_with!(ctx(plan, log, Ctx::D, i, j) => {
+                async_with!(plan.shields[i][j].then(shield), ctx(plan, log, Ctx::D, i, j) => {
                     match step(plan, log, Slot::S3, i, j) {
                         Action::Finish => {}
                         Action::Yield => tokio::task::yield_now().await,
@@ -303,6 +308,8 @@ enum Node {
     With(Vec<Ctx>, Vec<Node>),
     Act(Slot),
     InnerLoop(Vec<Node>),
+    /// A block that may be shielded (the plan says, per `(i, j)`).
+    MaybeShielded(Vec<Node>),
 }
 
 fn shape() -> Vec<Node> {
@@ -312,7 +319,10 @@ fn shape() -> Vec<Node> {
         vec![
             Act(Slot::S1),
             InnerScope(vec![With(vec![Ctx::C], vec![Act(Slot::S2)])]),
-            InnerLoop(vec![With(vec![Ctx::D], vec![Act(Slot::S3)])]),
+            InnerLoop(vec![MaybeShielded(vec![With(
+                vec![Ctx::D],
+                vec![Act(Slot::S3)],
+            )])]),
             Act(Slot::S4),
         ],
     )])]
@@ -327,6 +337,8 @@ struct Model<'p> {
     inner_cancelled: bool,
     /// Inside the inner scope's block.
     in_inner: bool,
+    /// Inside a shielded block: the scope's cut does not reach it (C1).
+    shielded: bool,
 }
 
 impl Model<'_> {
@@ -355,6 +367,7 @@ impl Model<'_> {
                 Node::InnerScope(body) => self.inner_scope(body, i, j),
                 Node::With(ctxs, body) => self.with(ctxs, body, i, j),
                 Node::InnerLoop(body) => self.inner_loop(body, i),
+                Node::MaybeShielded(body) => self.maybe_shielded(body, i, j),
             };
             if flow != Flow::Normal {
                 return flow;
@@ -395,9 +408,27 @@ impl Model<'_> {
         }
     }
 
-    /// An await: cut if a scope around it was cancelled, the outer one first (S20).
+    /// C1–C3: a shield's body is not cut by the scope around it; a cut that came
+    /// meanwhile is delivered as the shield's block ends (its failure or panic rises
+    /// instead, S23). The shielded blocks sit outside the inner scope.
+    fn maybe_shielded(&mut self, body: &[Node], i: usize, j: usize) -> Flow {
+        if !self.plan.shields[i][j] {
+            return self.block(body, i, j);
+        }
+        self.shielded = true;
+        let flow = self.block(body, i, j);
+        self.shielded = false;
+        match flow {
+            Flow::Panic(_) | Flow::Return(Err(_)) => flow,
+            _ if self.cutting => Flow::Cut,
+            other => other,
+        }
+    }
+
+    /// An await: cut if a scope around it was cancelled, the outer one first (S20),
+    /// unless a shield is in between.
     fn at_await(&self) -> Flow {
-        if self.cutting {
+        if self.cutting && !self.shielded {
             Flow::Cut
         } else if self.in_inner && self.inner_cancelled {
             Flow::CutInner
@@ -413,7 +444,7 @@ impl Model<'_> {
             // S17: the body is cut at its await once the handle is cancelled.
             Action::Cut => {
                 self.cutting = true;
-                Flow::Cut
+                self.at_await()
             }
             Action::CutInner => {
                 self.inner_cancelled = true;
@@ -422,7 +453,7 @@ impl Model<'_> {
             Action::CutBoth => {
                 self.inner_cancelled = true;
                 self.cutting = true;
-                Flow::Cut
+                self.at_await()
             }
             Action::Yield => self.at_await(),
             Action::Finish => Flow::Normal,
@@ -492,6 +523,9 @@ fn listing(plan: &Plan) -> String {
                     parts.push(format!("{}: {a:?}", slot_name(s)));
                 }
             }
+            if plan.shields[i][j] {
+                parts.push("d shielded".to_string());
+            }
             if !parts.is_empty() {
                 out += &format!("  i={i} j={j}: {}\n", parts.join(", "));
             }
@@ -560,7 +594,19 @@ fn plan() -> impl Strategy<Value = Plan> {
             grid
         })
     }
-    (grid(behaviour()), grid(action())).prop_map(|(contexts, actions)| Plan { contexts, actions })
+    let shields =
+        proptest::collection::vec(proptest::bool::weighted(0.4), OUTER * INNER).prop_map(|flat| {
+            let mut shields = [[false; INNER]; OUTER];
+            for (k, v) in flat.into_iter().enumerate() {
+                shields[k / INNER][k % INNER] = v;
+            }
+            shields
+        });
+    (grid(behaviour()), grid(action()), shields).prop_map(|(contexts, actions, shields)| Plan {
+        contexts,
+        actions,
+        shields,
+    })
 }
 
 #[test]
@@ -580,6 +626,7 @@ fn the_expansion_agrees_with_the_model_of_the_spec() {
             cutting: false,
             inner_cancelled: false,
             in_inner: false,
+            shielded: false,
         }
         .run();
         prop_assert_eq!(&log, &expected_log, "program:\n{}", listing(&plan));

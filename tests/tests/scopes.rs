@@ -1600,3 +1600,39 @@ async fn s22_a_task_group_block_is_send_for_every_error_type() {
     assert_eq!(string.await.unwrap(), Err("string".to_string()));
     assert_eq!(io.await.unwrap().unwrap_err().to_string(), "io");
 }
+
+#[tokio::test(start_paused = true)]
+async fn s23_a_panic_in_an_exit_during_a_cut_is_never_lost() {
+    // The block around the panicking one sees the panic; its exit, reached by the cut,
+    // does not hold it: the panic resumes and rises through the cut body (S7).
+    struct PanicsOnCut;
+    #[async_context]
+    impl PanicsOnCut {
+        async fn exit(&mut self, outcome: Outcome<'_>) {
+            if outcome.is_cancelled() {
+                panic!("exit panicked");
+            }
+        }
+    }
+    let log = Log::new();
+    let start = Instant::now();
+    let run = async {
+        async_with!(timeout(ms(100)) => {
+            async_with!(Slow::new("around", &log, start, ms(0)) => {
+                async_with!(PanicsOnCut => { sleep(ms(1000)).await; });
+            });
+        });
+        Ok::<(), Elapsed>(())
+    };
+    let result = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
+    let payload = result.expect_err("the panic resumes");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"exit panicked"));
+    assert_eq!(
+        log.events(),
+        [
+            "enter around at 0",
+            "exit around at 100: panic(exit panicked)",
+            "exit around done at 100",
+        ]
+    );
+}

@@ -30,12 +30,18 @@
 //! exit (wrapped in [`shield`], so exits are never cut, S19). A block cut by an enclosing
 //! scope never completes after its exit: its shield disarms the guard and stays pending
 //! until that scope drops the body around it. So does a block that did not fail whose
-//! exit a cut reaches while it runs (see [`cut_reaches_exit`]). Nothing here allocates
-//! but an own cut's marker; a block without a scope pays one thread-local read per poll
-//! of its body (and a write when it stays pending), and one read and write per poll of
-//! its exit.
+//! exit a cut reaches while it runs (see [`cut_reaches_exit`]), unless its body panicked
+//! (the panic resumes, S7). A `shield()` block polls its body with bit 0 cleared while a
+//! scope around it cuts (C1 of `docs/CANCELLATION.md`): found on that cold path only.
+//!
+//! A scope that has a frame (a `timeout`, a `CancelScope`, a `shield`) pushes it on a
+//! second thread-local stack for each poll of its body (`frames.rs`): what
+//! `current_deadline` reads. Nothing here allocates but an own cut's marker; a block
+//! without a scope pays one thread-local read per poll of its body (and a write when it
+//! stays pending), and one read and write per poll of its exit.
 
 use super::BlockState;
+use super::cause::{self, CutCause};
 use crate::Outcome;
 use crate::scope::CutReason;
 use std::any::Any;
@@ -97,11 +103,11 @@ impl Drop for Frame {
 /// result as small as a plain panic payload would.
 pub type Interrupted = Box<dyn Any + Send>;
 
-/// An enclosing scope cut the body.
-pub struct CutByScope;
+/// An enclosing scope cut the body, for this cause (when it published one).
+pub struct CutByScope(Option<CutCause>);
 
-/// This block's own scope cut the body, for this reason.
-pub struct OwnCut(CutReason);
+/// This block's own scope cut the body, for this cause.
+pub struct OwnCut(CutCause);
 
 /// A scope's cut, or none. [`Fired`] wraps every [`Scope::Cut`](crate::Scope::Cut);
 /// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
@@ -116,8 +122,30 @@ pub trait CutSignal {
     /// Why it fired, once the block claimed it (`None` before: an enclosing scope that
     /// cuts in the meantime cuts this block as any other).
     fn claimed(&self) -> Option<CutReason>;
+    /// Why this block's own scope cut it, once claimed (C11): the scope's reason, or what
+    /// it has in its place (a `cancel_with`'s reason, the deadline that passed).
+    fn cause(&mut self) -> Option<CutCause> {
+        None
+    }
     /// A scope around the block began to cut while its exit runs.
     fn reaches_exit(&mut self);
+    /// The block is a `shield()`: a cut around it does not cut its body (C1). Asked only
+    /// while a scope around it is cutting.
+    fn shields(&self) -> bool {
+        false
+    }
+    /// Runs `poll` (the body's) with the scope's frame pushed (C7): for a block without a
+    /// scope, just `poll`, decided where the block's type is known — no guard, so nothing
+    /// for it in a plain block's poll (a guard local there, even an always-`None` one, cost
+    /// 5 instructions per block).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn framed<R>(&mut self, poll: impl FnOnce(&mut Self) -> R) -> R
+    where
+        Self: Sized,
+    {
+        poll(self)
+    }
     /// The cut to poll, if any: `None` for [`NoCut`], decided where the block's type is
     /// known, so a block without a scope makes no call for it.
     #[cfg_attr(debug_assertions, inline)]
@@ -154,6 +182,8 @@ pub enum BeforeBody {
 pub struct Fired<K, C> {
     cut: K,
     reason: Option<CutReason>,
+    /// Why, as the blocks it cuts see it: taken when the block claims the cut.
+    cause: Option<CutCause>,
     /// The block began cutting its body for this scope.
     claimed: bool,
     /// The body was polled once: later polls look at the cut first.
@@ -189,8 +219,30 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
         self.reason.filter(|_| self.claimed)
     }
 
+    fn cause(&mut self) -> Option<CutCause> {
+        let reason = self.claimed()?;
+        // Taken once, as the cut is claimed: the deadline that passed, not a later one.
+        let cause = self
+            .cause
+            .get_or_insert_with(|| C::__async_with_cause(&self.cut, reason));
+        Some(cause.clone())
+    }
+
     fn reaches_exit(&mut self) {
         C::__async_with_cut_reaches_exit(&mut self.cut);
+    }
+
+    fn shields(&self) -> bool {
+        matches!(
+            C::__async_with_frame(&self.cut),
+            Some(super::ScopeFrame::Shield)
+        )
+    }
+
+    #[inline]
+    fn framed<R>(&mut self, poll: impl FnOnce(&mut Self) -> R) -> R {
+        let _frame = C::__async_with_frame(&self.cut).map(super::push_frame);
+        poll(self)
     }
 }
 
@@ -260,15 +312,17 @@ fn poll_body_in<B: Future + ?Sized, S: CutSignal>(
     cx: &mut Context<'_>,
 ) -> Poll<Result<B::Output, Interrupted>> {
     let mut slot = Slot { body, output: None };
-    let polled = poll_scoped(
-        &mut slot,
-        state.cut.as_dyn(),
-        &mut state.has_inner,
-        &mut state.cut_by_scope,
-        cx,
-    );
+    let (has_inner, cut_by_scope) = (&mut state.has_inner, &mut state.cut_by_scope);
+    let polled = state
+        .cut
+        .framed(|cut| poll_scoped(&mut slot, cut.as_dyn(), has_inner, cut_by_scope, cx));
     match polled {
-        Err(interrupted) => Poll::Ready(Err(interrupted)),
+        Err(interrupted) => {
+            // A panic or a cut: after a cut, `failed` (an own cut) or `cut_by_scope` is set
+            // too, so for `cut_reaches_exit` this says "panicked".
+            state.panicked = true;
+            Poll::Ready(Err(interrupted))
+        }
         Ok(()) => match slot.output {
             Some(value) => Poll::Ready(Ok(value)),
             None => Poll::Pending,
@@ -372,26 +426,55 @@ fn poll_cut_body(
     cut_by_scope: &mut bool,
     cx: &mut Context<'_>,
 ) -> Result<(), Interrupted> {
+    if cut.as_deref().is_some_and(|cut| cut.shields()) {
+        return poll_shielded_body(body, has_inner, cx);
+    }
+    let own = cut.and_then(|cut| cut.cause());
     if *has_inner {
         let frame = Frame::new(true);
+        // The blocks this cut reaches see why (C12): this scope's cause, if it is its own
+        // cut; otherwise the one the cutting scope around it published stays.
+        let published = own.clone().map(|own| cause::publish(Some(own)));
         if poll_counted(body, state(), has_inner, cx)? {
             return Ok(());
         }
+        drop(published);
         drop(frame);
         if *has_inner {
             mark_pending();
             return Ok(());
         }
     }
-    Err(match cut.and_then(|cut| cut.claimed()) {
-        Some(reason) => Box::new(OwnCut(reason)),
+    Err(match own {
+        Some(own) => Box::new(OwnCut(own)),
         None => {
             // An enclosing scope cut the body: once its exit succeeded, the block never
             // completes.
             *cut_by_scope = true;
-            Box::new(CutByScope)
+            Box::new(CutByScope(cause::current()))
         }
     })
+}
+
+/// A `shield()`'s body while a scope around it cuts: polled with the cut bit cleared, so
+/// nothing inside it is cut (C1), and counted as pending while it is, so the cutting scope
+/// waits for it (C2).
+#[cold]
+fn poll_shielded_body(
+    body: &mut dyn PollBody,
+    has_inner: &mut bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Interrupted> {
+    let frame = Frame::new(false);
+    // No cut around reaches inside: a scope inside that cuts publishes its own cause.
+    let published = cause::publish(None);
+    let ready = poll_counted(body, state(), has_inner, cx)?;
+    drop(published);
+    drop(frame);
+    if !ready {
+        mark_pending();
+    }
+    Ok(())
 }
 
 /// The one place a poll is wrapped in `catch_unwind`. With `panic = "abort"` nothing
@@ -411,10 +494,10 @@ fn poll_caught(poll: &mut dyn FnMut() -> bool) -> Result<bool, Interrupted> {
 /// What exit sees of an interrupted body: a panic, its own scope's cut, or a cancellation.
 #[inline]
 pub fn interrupted(interrupted: &Interrupted) -> Outcome<'_> {
-    if interrupted.is::<CutByScope>() {
-        Outcome::cancelled()
-    } else if let Some(OwnCut(reason)) = interrupted.downcast_ref::<OwnCut>() {
-        Outcome::cut(*reason)
+    if let Some(CutByScope(cause)) = interrupted.downcast_ref::<CutByScope>() {
+        Outcome::cancelled_because(cause.as_ref().map(CutCause::get))
+    } else if let Some(OwnCut(cause)) = interrupted.downcast_ref::<OwnCut>() {
+        Outcome::cut(cause.get())
     } else {
         Outcome::from_panic(&**interrupted)
     }
@@ -517,7 +600,8 @@ impl<F: Future<Output = Result<D, E>>, D, E, S: CutSignal> Future for Shielded<'
 #[cold]
 fn cut_reaches_exit<S: CutSignal>(state: &mut BlockState<S>) {
     state.cut.reaches_exit();
-    if !state.failed {
+    // A panic is never held: it resumes after the exit and rises through the cut body.
+    if !state.failed && !state.panicked {
         state.cut_by_scope = true;
     }
 }
@@ -566,6 +650,7 @@ impl<C: crate::Scope> ScopeCut for ScopeOf<'_, C> {
         Fired {
             cut: self.0.cut(),
             reason: None,
+            cause: None,
             claimed: false,
             started: false,
             scope: PhantomData,

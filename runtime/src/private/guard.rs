@@ -39,6 +39,11 @@ pub struct BlockState<S> {
     pub cut_by_scope: bool,
     /// The outcome given to exit was a failure (read after exit, by the suppression).
     pub failed: bool,
+    /// The body gave no flow (set by its poll): it panicked — or was cut, when `failed`
+    /// (its own cut) or `cut_by_scope` says so too. A cut reaching the exit of a block
+    /// whose body panicked does not hold it, so the panic resumes after the exit (S7).
+    /// See `catch.rs`.
+    pub panicked: bool,
     /// Something inside the body (a block, or a block's exit) was left pending at the
     /// body's last poll. See `catch.rs`.
     pub has_inner: bool,
@@ -80,6 +85,7 @@ impl<C> Unguarded<C> {
                 cut_by_scope: false,
                 has_inner: false,
                 failed: false,
+                panicked: false,
                 cut,
             },
             cancel: self.cancel,

@@ -12,6 +12,7 @@
 //! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] with `Probe*` for a returned value (the body's value: [`checks::Tail`](crate::checks::Tail)), [`failed`] |
 //! | a suppressed failure's value | [`checks::suppressed`](crate::checks), [`GivesValue`](crate::checks::GivesValue), [`SuppressesInto`](crate::checks::SuppressesInto); [`context_type`], [`at_context`]; [`Sieve`] for a literal `suppress::<E>()` |
 //! | leave the function | a `?` again, on the residual (rustc's own checks); [`from_residual`] / [`FromResidual`] for a residual after [`Sieve`]; `checks::Fail` / [`LeaveWith`](crate::checks::LeaveWith) / [`CanReturnError`](crate::checks::CanReturnError) (enter or exit errors) |
+//! | the scopes around a body's poll ([`current_deadline`](crate::current_deadline), a [`shield`](crate::shield)) | [`ScopeFrame`], [`push_frame`] (by [`Caught`] for a scope that has a frame) |
 //! | `#[async_context]` impls | [`IntoResult`], [`SameError`], [`spawn_exit`] |
 //!
 //! Small helpers are `#[inline(always)]` only where this crate is compiled without debug
@@ -23,15 +24,22 @@
 //! leave into the enclosing layer's flow, and only the outermost layer leaves the function.
 
 mod catch;
+mod cause;
 mod context_impl;
 mod flow;
+mod frames;
 mod guard;
 mod suppress;
 mod view;
 
 pub use catch::*;
+pub use cause::CutCause;
 pub use context_impl::*;
 pub use flow::*;
+pub(crate) use frames::effective_deadline;
+#[cfg(feature = "tokio")]
+pub(crate) use frames::snapshot;
+pub use frames::{FrameDeadline, FrameGuard, ScopeFrame, push_frame};
 pub use guard::*;
 pub use suppress::*;
 pub use view::*;
