@@ -150,8 +150,9 @@ async fn expansion() {
                                     }
                                     ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
                                 };
-                                __async_with_guard1.state.failed = __async_with_outcome1
-                                    .is_err();
+                                __async_with_guard1.state.failed = ::async_with::Outcome::is_err(
+                                    &{ __async_with_outcome1 },
+                                );
                                 let __async_with_exited1 = ::async_with::__private::shield(
                                         ::async_with::AsyncContext::exit(
                                             ::async_with::__private::context_of(
@@ -300,7 +301,9 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
-        __async_with_guard0.state.failed = __async_with_outcome0.is_err();
+        __async_with_guard0.state.failed = ::async_with::Outcome::is_err(
+            &{ __async_with_outcome0 },
+        );
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(

@@ -315,7 +315,9 @@ fn exit(layer: &Layer) -> TokenStream {
         // keeps the optimizer from folding a no-op exit (trivial body 9.6 → 13.2 ns).
         // Kept in the guard's spare byte, not in a local: a local alive across the
         // exit's await (most blocks' largest state) took 8 bytes of every block's future.
-        #guard.state.failed = #outcome.is_err();
+        // Of a copy: a borrow of the outcome's local would keep that local alive across
+        // the exit's await (24 bytes of every block's future).
+        #guard.state.failed = ::async_with::Outcome::is_err(&{ #outcome });
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;
         #guard.state.armed = false;
         let #decision = match #exited {

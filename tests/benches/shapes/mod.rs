@@ -112,7 +112,8 @@ pub async fn twin(ctx: &mut Counter, work: u64, yields: bool) -> Result<u64, Inf
         Ok(_) => Outcome::ok(),
         Err(interrupted) => async_with::__private::interrupted(interrupted),
     };
-    guard.state.failed = outcome.is_err();
+    // Of a copy: a borrowed local stays in the future across the exit's await.
+    guard.state.failed = Outcome::is_err(&{ outcome });
     let exited = TwinShield {
         exit: guard.context.exit(outcome),
         state: Some(&mut guard.state),
@@ -233,7 +234,8 @@ pub async fn session_twin(
         Ok(_) => Outcome::ok(),
         Err(interrupted) => async_with::__private::interrupted(interrupted),
     };
-    guard.state.failed = outcome.is_err();
+    // Of a copy: a borrowed local stays in the future across the exit's await.
+    guard.state.failed = Outcome::is_err(&{ outcome });
     let exited = TwinShield {
         exit: guard.context.exit(outcome),
         state: Some(&mut guard.state),
