@@ -310,6 +310,8 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for TwinCaught<'_, F> {
     type Output = Result<F::Output, Box<dyn Any + Send>>;
 
+    // Inlined into the block, as the runtime's polls are.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let before = WORD.get();
@@ -368,6 +370,7 @@ pin_project_lite::pin_project! {
 impl<F: Future<Output = Result<(), E>>, E> Future for TwinShield<'_, F> {
     type Output = F::Output;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let Some(state) = this.state.as_deref_mut() else {
