@@ -8,13 +8,16 @@ async fn expansion() {
             ViewOpaque as _, ViewStatic as _,
         };
         let mut __async_with_guard0 = {
-            let mut __async_with_guard0 = ::async_with::__private::guard(outer);
-            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
+            let mut __async_with_guard0 = ::async_with::__private::guard(
+                outer,
+                ::async_with::AsyncContext::cancel,
+            );
             let __async_with_cut0 = ::async_with::__private::ScopeOf(
                     &mut __async_with_guard0.context,
                 )
                 .__async_with_cut();
-            __async_with_guard0.with_cut(__async_with_cut0)
+            ::async_with::__private::at_context(__async_with_guard0)
+                .with_cut(__async_with_cut0)
         };
         let __async_with_context_type0 = ::async_with::__private::context_type(
             &__async_with_guard0.context,
@@ -61,13 +64,14 @@ async fn expansion() {
                                 let mut __async_with_guard1 = {
                                     let mut __async_with_guard1 = ::async_with::__private::guard(
                                         inner,
+                                        ::async_with::AsyncContext::cancel,
                                     );
-                                    __async_with_guard1.cancel = ::async_with::AsyncContext::cancel;
                                     let __async_with_cut1 = ::async_with::__private::ScopeOf(
                                             &mut __async_with_guard1.context,
                                         )
                                         .__async_with_cut();
-                                    __async_with_guard1.with_cut(__async_with_cut1)
+                                    ::async_with::__private::at_context(__async_with_guard1)
+                                        .with_cut(__async_with_cut1)
                                 };
                                 let __async_with_context_type1 = ::async_with::__private::context_type(
                                     &__async_with_guard1.context,

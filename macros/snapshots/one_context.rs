@@ -14,13 +14,14 @@ async fn expansion() {
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(
                 db.transaction(),
+                ::async_with::AsyncContext::cancel,
             );
-            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
             let __async_with_cut0 = ::async_with::__private::ScopeOf(
                     &mut __async_with_guard0.context,
                 )
                 .__async_with_cut();
-            __async_with_guard0.with_cut(__async_with_cut0)
+            ::async_with::__private::at_context(__async_with_guard0)
+                .with_cut(__async_with_cut0)
         };
         let __async_with_context_type0 = ::async_with::__private::context_type(
             &__async_with_guard0.context,

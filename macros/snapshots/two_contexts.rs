@@ -12,13 +12,16 @@ async fn expansion() {
             return __async_with_witness.never();
         }
         let mut __async_with_guard0 = {
-            let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
-            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
+            let mut __async_with_guard0 = ::async_with::__private::guard(
+                lock(&a).await,
+                ::async_with::AsyncContext::cancel,
+            );
             let __async_with_cut0 = ::async_with::__private::ScopeOf(
                     &mut __async_with_guard0.context,
                 )
                 .__async_with_cut();
-            __async_with_guard0.with_cut(__async_with_cut0)
+            ::async_with::__private::at_context(__async_with_guard0)
+                .with_cut(__async_with_cut0)
         };
         let __async_with_context_type0 = ::async_with::__private::context_type(
             &__async_with_guard0.context,
@@ -74,13 +77,14 @@ async fn expansion() {
                                     );
                                 }
                             },
+                            ::async_with::AsyncContext::cancel,
                         );
-                        __async_with_guard1.cancel = ::async_with::AsyncContext::cancel;
                         let __async_with_cut1 = ::async_with::__private::ScopeOf(
                                 &mut __async_with_guard1.context,
                             )
                             .__async_with_cut();
-                        __async_with_guard1.with_cut(__async_with_cut1)
+                        ::async_with::__private::at_context(__async_with_guard1)
+                            .with_cut(__async_with_cut1)
                     };
                     let __async_with_context_type1 = ::async_with::__private::context_type(
                         &__async_with_guard1.context,

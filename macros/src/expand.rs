@@ -30,7 +30,6 @@ use crate::model::{Body, Layer, binding, site, sites_end_by_ref, sites_type};
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::Expr;
-use syn::spanned::Spanned;
 
 /// The block expression for `layer` and the layers inside it.
 pub fn layer(layer: &Layer) -> TokenStream {
@@ -106,9 +105,12 @@ fn enter(layer: &Layer) -> TokenStream {
     let (guard, value, context_type) = (&names.guard, &names.value, &names.context_type);
     let context = &layer.context;
     let (first, last) = span_range(context);
-    let ctx_span = context.span();
     let cancel = protocol("cancel", first, last);
-    let guard_new = quote_spanned!(ctx_span=> ::async_with::__private::guard(#context));
+    let guard_new = located_call(
+        quote!(::async_with::__private::guard),
+        quote!(#context, #cancel),
+        (first, last),
+    );
     let enter = protocol_call("enter", (guard, last), TokenStream::new(), first, last);
     let call = stretch(quote!(.await), last, last);
     let call = quote!(#enter #call);
@@ -120,13 +122,19 @@ fn enter(layer: &Layer) -> TokenStream {
         first,
         last,
     );
+    // Over the context expression too: the guard's cancel hook is `AsyncContext::cancel`
+    // itself (zero-sized), whose bound rustc checks again where the guard is made.
+    // (The receiver a call: rustc blames a method's failed bound on its receiver, and a
+    // call is located where its path is.)
+    let receiver = at_context(guard, first, last);
+    let with_cut = stretch(quote!(.with_cut(#cut)), first, last);
+    let with_cut = quote!(#receiver #with_cut);
     quote! {
         // In a block of its own: the unguarded context's slot ends here.
         let mut #guard = {
             let mut #guard = #guard_new;
-            #guard.cancel = #cancel;
             #take_cut
-            #guard.with_cut(#cut)
+            #with_cut
         };
         let #context_type = ::async_with::__private::context_type(&#guard.context);
         let #value = match #call {
