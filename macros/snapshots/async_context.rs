@@ -27,6 +27,7 @@ impl ::async_with::AsyncContext for Connection {
             ::async_with::__private::IntoResult::into_result,
         )
     }
+    #[allow(clippy::redundant_closure)]
     fn exit(
         &mut self,
         outcome: ::async_with::Outcome<'_>,

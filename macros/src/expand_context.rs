@@ -154,6 +154,8 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
                 #enter_body
             }
 
+            // The map is a closure spanned at the user's return type (D13, above).
+            #[allow(clippy::redundant_closure)]
             fn exit(
                 &mut self,
                 outcome: ::async_with::Outcome<'_>,

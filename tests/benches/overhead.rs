@@ -58,7 +58,6 @@ fn bench_session(
     bench(c, name, resource, |r| (r.opened, r.closed), f);
 }
 
-
 fn overhead(c: &mut Criterion) {
     print_sizes();
     for (name, yields) in [("trivial", false), ("one_await", true)] {

@@ -410,7 +410,10 @@ fn after_shielded(shielding: bool, pending: bool, state: &mut State) {
 /// After the exit of a body that gave no value: a panic resumes (an exit error does not
 /// replace it); a cut body's exit error leaves the block.
 #[cold]
-fn after_interrupted<T, E>(interrupted: Box<dyn Any + Send>, exited: Result<(), E>) -> Result<T, E> {
+fn after_interrupted<T, E>(
+    interrupted: Box<dyn Any + Send>,
+    exited: Result<(), E>,
+) -> Result<T, E> {
     if interrupted.is::<async_with::__private::CutByScope>() {
         exited?;
     }
