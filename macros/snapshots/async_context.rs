@@ -17,19 +17,32 @@ impl ::async_with::AsyncContext for Connection {
         io::Error,
     > as ::async_with::__private::IntoResult>::Err;
     type Decision = ();
-    async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
-        ::async_with::__private::IntoResult::into_result(Self::enter(self).await)
+    fn enter(
+        &mut self,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<Self::Value<'_>, Self::Error>,
+    > {
+        ::async_with::__private::forward(
+            Self::enter(self),
+            ::async_with::__private::IntoResult::into_result,
+        )
     }
-    async fn exit(
+    #[allow(clippy::redundant_closure)]
+    fn exit(
         &mut self,
         outcome: ::async_with::Outcome<'_>,
-    ) -> ::core::result::Result<Self::Decision, Self::Error> {
-        <_ as ::async_with::__private::SameError<
-            <Result<
-                fn(&mut Self),
-                io::Error,
-            > as ::async_with::__private::IntoResult>::Err,
-        >>::into_same(Self::exit(self, outcome).await)
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<Self::Decision, Self::Error>,
+    > {
+        ::async_with::__private::forward(
+            Self::exit(self, outcome),
+            |result| <_ as ::async_with::__private::SameError<
+                <Result<
+                    fn(&mut Self),
+                    io::Error,
+                > as ::async_with::__private::IntoResult>::Err,
+            >>::into_same(result),
+        )
     }
     fn cancel(&mut self) {
         Self::cancel(self)

@@ -14,71 +14,74 @@ async fn expansion() {
         let mut __async_with_guard0 = {
             let mut __async_with_guard0 = ::async_with::__private::guard(
                 db.transaction(),
+                ::async_with::AsyncContext::cancel,
             );
-            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
             let __async_with_cut0 = ::async_with::__private::ScopeOf(
                     &mut __async_with_guard0.context,
                 )
                 .__async_with_cut();
-            __async_with_guard0.with_cut(__async_with_cut0)
+            ::async_with::__private::at_context(__async_with_guard0)
+                .with_cut(__async_with_cut0)
         };
         let __async_with_context_type0 = ::async_with::__private::context_type(
             &__async_with_guard0.context,
         );
-        let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                ::async_with::__private::context_of(&mut __async_with_guard0.context),
-            )
-            .await
-        {
-            ::core::result::Result::Ok(ok) => ok,
-            failed => {
-                return (::async_with::checks::CanReturnError::__async_with_leave)(
-                    ::async_with::checks::Fail {
-                        error: failed,
-                    }
-                        .leave(),
-                );
-            }
-        };
-        __async_with_guard0.state.armed = true;
-        let __async_with_result0 = ::async_with::__private::Caught {
-            body: async {
-                if false {
-                    return ::async_with::__private::AsyncWithBodyFlow::<
-                        _,
-                        _,
-                        ::core::convert::Infallible,
-                        ::async_with::__private::Sites<_>,
-                    >::typed();
-                }
-                let __async_with_keep0 = __async_with_value0;
-                let tx = __async_with_keep0;
-                match ::async_with::__private::Branch::branch(
-                    tx.execute("UPDATE").await,
-                ) {
-                    ::core::ops::ControlFlow::Continue(__async_with_value) => {
-                        __async_with_value
-                    }
-                    ::core::ops::ControlFlow::Break(__async_with_residual) => {
-                        return ::async_with::__private::AsyncWithBodyFlow::Fail(
-                            ::async_with::__private::Sites::F0(__async_with_residual),
-                        );
-                    }
-                };
-                if done() {
-                    return ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
-                        (__async_with_witness.ret)(Ok(0)),
+        let __async_with_result0 = {
+            let __async_with_value0 = match ::async_with::AsyncContext::enter(
+                    ::async_with::__private::context_of(&mut __async_with_guard0.context),
+                )
+                .await
+            {
+                ::core::result::Result::Ok(ok) => ok,
+                failed => {
+                    return (::async_with::checks::CanReturnError::__async_with_leave)(
+                        ::async_with::checks::Fail {
+                            error: failed,
+                        }
+                            .leave(),
                     );
                 }
-                #[allow(unreachable_code)]
-                let flow = ::async_with::__private::AsyncWithBodyFlow::Value(
-                    tx.last_id(),
-                );
-                flow
-            },
-            state: &mut __async_with_guard0.state,
-        }
-            .await;
+            };
+            __async_with_guard0.state.armed = true;
+            ::async_with::__private::Caught {
+                body: async {
+                    if false {
+                        return ::async_with::__private::AsyncWithBodyFlow::<
+                            _,
+                            _,
+                            ::core::convert::Infallible,
+                            ::async_with::__private::Sites<_>,
+                        >::typed();
+                    }
+                    let __async_with_keep0 = __async_with_value0;
+                    let tx = __async_with_keep0;
+                    match ::async_with::__private::Branch::branch(
+                        tx.execute("UPDATE").await,
+                    ) {
+                        ::core::ops::ControlFlow::Continue(__async_with_value) => {
+                            __async_with_value
+                        }
+                        ::core::ops::ControlFlow::Break(__async_with_residual) => {
+                            return ::async_with::__private::AsyncWithBodyFlow::Fail(
+                                ::async_with::__private::Sites::F0(__async_with_residual),
+                            );
+                        }
+                    };
+                    if done() {
+                        return ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
+                            (__async_with_witness.ret)(Ok(0)),
+                        );
+                    }
+                    #[allow(unreachable_code)]
+                    let flow = ::async_with::__private::AsyncWithBodyFlow::Value(
+                        tx.last_id(),
+                    );
+                    flow
+                },
+                state: &mut __async_with_guard0.state,
+            }
+                .await
+        };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::interrupted(interrupted)
@@ -113,7 +116,9 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
-        __async_with_guard0.state.failed = __async_with_outcome0.is_err();
+        __async_with_guard0.state.failed = ::async_with::Outcome::is_err(
+            &{ __async_with_outcome0 },
+        );
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(

@@ -12,256 +12,266 @@ async fn expansion() {
             return __async_with_witness.never();
         }
         let mut __async_with_guard0 = {
-            let mut __async_with_guard0 = ::async_with::__private::guard(lock(&a).await);
-            __async_with_guard0.cancel = ::async_with::AsyncContext::cancel;
+            let mut __async_with_guard0 = ::async_with::__private::guard(
+                lock(&a).await,
+                ::async_with::AsyncContext::cancel,
+            );
             let __async_with_cut0 = ::async_with::__private::ScopeOf(
                     &mut __async_with_guard0.context,
                 )
                 .__async_with_cut();
-            __async_with_guard0.with_cut(__async_with_cut0)
+            ::async_with::__private::at_context(__async_with_guard0)
+                .with_cut(__async_with_cut0)
         };
         let __async_with_context_type0 = ::async_with::__private::context_type(
             &__async_with_guard0.context,
         );
-        let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                ::async_with::__private::context_of(&mut __async_with_guard0.context),
-            )
-            .await
-        {
-            ::core::result::Result::Ok(ok) => ok,
-            failed => {
-                return (::async_with::checks::CanReturnError::__async_with_leave)(
-                    ::async_with::checks::Fail {
-                        error: failed,
-                    }
-                        .leave(),
-                );
-            }
-        };
-        __async_with_guard0.state.armed = true;
-        let __async_with_result0 = ::async_with::__private::Caught {
-            body: async {
-                if false {
-                    return ::async_with::__private::AsyncWithBodyFlow::<
-                        _,
-                        _,
-                        ::core::convert::Infallible,
-                        ::async_with::__private::Sites<
-                            _,
-                            ::async_with::__private::Sites<_>,
-                        >,
-                    >::typed();
+        let __async_with_result0 = {
+            let __async_with_value0 = match ::async_with::AsyncContext::enter(
+                    ::async_with::__private::context_of(&mut __async_with_guard0.context),
+                )
+                .await
+            {
+                ::core::result::Result::Ok(ok) => ok,
+                failed => {
+                    return (::async_with::checks::CanReturnError::__async_with_leave)(
+                        ::async_with::checks::Fail {
+                            error: failed,
+                        }
+                            .leave(),
+                    );
                 }
-                let __async_with_keep0 = __async_with_value0;
-                let x = __async_with_keep0;
-                #[allow(unreachable_code)]
-                let flow = ::async_with::__private::AsyncWithBodyFlow::Value({
-                    use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
-                    use ::async_with::__private::{
-                        ProbeOther as _, ProbeResult as _, ViewBoxed as _,
-                        ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
-                        ViewOpaque as _, ViewStatic as _,
-                    };
-                    let mut __async_with_guard1 = {
-                        let mut __async_with_guard1 = ::async_with::__private::guard(
-                            match ::async_with::__private::Branch::branch(open(x)) {
-                                ::core::ops::ControlFlow::Continue(__async_with_value) => {
-                                    __async_with_value
-                                }
-                                ::core::ops::ControlFlow::Break(__async_with_residual) => {
+            };
+            __async_with_guard0.state.armed = true;
+            ::async_with::__private::Caught {
+                body: async {
+                    if false {
+                        return ::async_with::__private::AsyncWithBodyFlow::<
+                            _,
+                            _,
+                            ::core::convert::Infallible,
+                            ::async_with::__private::Sites<
+                                _,
+                                ::async_with::__private::Sites<_>,
+                            >,
+                        >::typed();
+                    }
+                    let __async_with_keep0 = __async_with_value0;
+                    let x = __async_with_keep0;
+                    #[allow(unreachable_code)]
+                    let flow = ::async_with::__private::AsyncWithBodyFlow::Value({
+                        use ::async_with::checks::{TailValue as _, TypeKnownAtTail as _};
+                        use ::async_with::__private::{
+                            ProbeOther as _, ProbeResult as _, ViewBoxed as _,
+                            ViewDebug as _, ViewDebugDisplay as _, ViewDisplay as _,
+                            ViewOpaque as _, ViewStatic as _,
+                        };
+                        let mut __async_with_guard1 = {
+                            let mut __async_with_guard1 = ::async_with::__private::guard(
+                                match ::async_with::__private::Branch::branch(open(x)) {
+                                    ::core::ops::ControlFlow::Continue(__async_with_value) => {
+                                        __async_with_value
+                                    }
+                                    ::core::ops::ControlFlow::Break(__async_with_residual) => {
+                                        return ::async_with::__private::AsyncWithBodyFlow::Fail(
+                                            ::async_with::__private::Sites::F0(__async_with_residual),
+                                        );
+                                    }
+                                },
+                                ::async_with::AsyncContext::cancel,
+                            );
+                            let __async_with_cut1 = ::async_with::__private::ScopeOf(
+                                    &mut __async_with_guard1.context,
+                                )
+                                .__async_with_cut();
+                            ::async_with::__private::at_context(__async_with_guard1)
+                                .with_cut(__async_with_cut1)
+                        };
+                        let __async_with_context_type1 = ::async_with::__private::context_type(
+                            &__async_with_guard1.context,
+                        );
+                        let __async_with_result1 = {
+                            let __async_with_value1 = match ::async_with::AsyncContext::enter(
+                                    ::async_with::__private::context_of(
+                                        &mut __async_with_guard1.context,
+                                    ),
+                                )
+                                .await
+                            {
+                                ::core::result::Result::Ok(ok) => ok,
+                                failed => {
                                     return ::async_with::__private::AsyncWithBodyFlow::Fail(
-                                        ::async_with::__private::Sites::F0(__async_with_residual),
+                                        ::async_with::__private::Sites::Next(
+                                            ::async_with::__private::Sites::F0(
+                                                failed.map(::core::mem::drop),
+                                            ),
+                                        ),
                                     );
                                 }
-                            },
-                        );
-                        __async_with_guard1.cancel = ::async_with::AsyncContext::cancel;
-                        let __async_with_cut1 = ::async_with::__private::ScopeOf(
-                                &mut __async_with_guard1.context,
-                            )
-                            .__async_with_cut();
-                        __async_with_guard1.with_cut(__async_with_cut1)
-                    };
-                    let __async_with_context_type1 = ::async_with::__private::context_type(
-                        &__async_with_guard1.context,
-                    );
-                    let __async_with_value1 = match ::async_with::AsyncContext::enter(
-                            ::async_with::__private::context_of(
-                                &mut __async_with_guard1.context,
-                            ),
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(ok) => ok,
-                        failed => {
-                            return ::async_with::__private::AsyncWithBodyFlow::Fail(
-                                ::async_with::__private::Sites::Next(
-                                    ::async_with::__private::Sites::F0(
-                                        failed.map(::core::mem::drop),
-                                    ),
-                                ),
-                            );
-                        }
-                    };
-                    __async_with_guard1.state.armed = true;
-                    let __async_with_result1 = ::async_with::__private::Caught {
-                        body: async {
-                            if false {
-                                return ::async_with::__private::AsyncWithBodyFlow::<
-                                    _,
-                                    _,
-                                    ::core::convert::Infallible,
-                                    ::core::convert::Infallible,
-                                >::typed();
+                            };
+                            __async_with_guard1.state.armed = true;
+                            ::async_with::__private::Caught {
+                                body: async {
+                                    if false {
+                                        return ::async_with::__private::AsyncWithBodyFlow::<
+                                            _,
+                                            _,
+                                            ::core::convert::Infallible,
+                                            ::core::convert::Infallible,
+                                        >::typed();
+                                    }
+                                    let __async_with_keep1 = __async_with_value1;
+                                    let y = __async_with_keep1;
+                                    if y.is_empty() {
+                                        return ::async_with::__private::AsyncWithBodyFlow::Return(
+                                            (__async_with_witness.ret)(Err(Empty)),
+                                        );
+                                    }
+                                    #[allow(unreachable_code)]
+                                    let flow = ::async_with::__private::AsyncWithBodyFlow::Value(
+                                        y.len(),
+                                    );
+                                    flow
+                                },
+                                state: &mut __async_with_guard1.state,
                             }
-                            let __async_with_keep1 = __async_with_value1;
-                            let y = __async_with_keep1;
-                            if y.is_empty() {
-                                return ::async_with::__private::AsyncWithBodyFlow::Return(
-                                    (__async_with_witness.ret)(Err(Empty)),
+                                .await
+                        };
+                        let __async_with_outcome1 = match &__async_with_result1 {
+                            ::core::result::Result::Err(interrupted) => {
+                                ::async_with::__private::interrupted(interrupted)
+                            }
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Return(returned),
+                            ) => {
+                                match (&::async_with::__private::Probe(returned))
+                                    .__async_with_split()
+                                {
+                                    ::core::option::Option::Some(error) => {
+                                        ::async_with::__private::failed(
+                                            (&&&&&&::async_with::__private::View(error))
+                                                .__async_with_view(),
+                                        )
+                                    }
+                                    ::core::option::Option::None => ::async_with::Outcome::ok(),
+                                }
+                            }
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Value(value),
+                            ) => {
+                                match (&::async_with::checks::Tail(value))
+                                    .__async_with_tail()
+                                {
+                                    ::core::option::Option::Some(error) => {
+                                        ::async_with::__private::failed(
+                                            (&&&&&&::async_with::__private::View(error))
+                                                .__async_with_view(),
+                                        )
+                                    }
+                                    ::core::option::Option::None => ::async_with::Outcome::ok(),
+                                }
+                            }
+                            ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
+                        };
+                        __async_with_guard1.state.failed = ::async_with::Outcome::is_err(
+                            &{ __async_with_outcome1 },
+                        );
+                        let __async_with_exited1 = ::async_with::__private::shield(
+                                ::async_with::AsyncContext::exit(
+                                    ::async_with::__private::context_of(
+                                        &mut __async_with_guard1.context,
+                                    ),
+                                    __async_with_outcome1,
+                                ),
+                                &mut __async_with_guard1.state,
+                            )
+                            .await;
+                        __async_with_guard1.state.armed = false;
+                        let __async_with_decision1 = match __async_with_exited1 {
+                            ::core::result::Result::Ok(ok) => ok,
+                            failed => {
+                                if let ::core::result::Result::Err(interrupted) = __async_with_result1 {
+                                    ::async_with::__private::resume_panic(interrupted)
+                                }
+                                return ::async_with::__private::AsyncWithBodyFlow::Fail(
+                                    ::async_with::__private::Sites::Next(
+                                        ::async_with::__private::Sites::F0(
+                                            failed.map(::core::mem::drop),
+                                        ),
+                                    ),
                                 );
                             }
-                            #[allow(unreachable_code)]
-                            let flow = ::async_with::__private::AsyncWithBodyFlow::Value(
-                                y.len(),
-                            );
-                            flow
-                        },
-                        state: &mut __async_with_guard1.state,
-                    }
-                        .await;
-                    let __async_with_outcome1 = match &__async_with_result1 {
-                        ::core::result::Result::Err(interrupted) => {
-                            ::async_with::__private::interrupted(interrupted)
-                        }
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Return(returned),
-                        ) => {
-                            match (&::async_with::__private::Probe(returned))
-                                .__async_with_split()
-                            {
-                                ::core::option::Option::Some(error) => {
-                                    ::async_with::__private::failed(
-                                        (&&&&&&::async_with::__private::View(error))
-                                            .__async_with_view(),
-                                    )
-                                }
-                                ::core::option::Option::None => ::async_with::Outcome::ok(),
-                            }
-                        }
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Value(value),
-                        ) => {
-                            match (&::async_with::checks::Tail(value))
-                                .__async_with_tail()
-                            {
-                                ::core::option::Option::Some(error) => {
-                                    ::async_with::__private::failed(
-                                        (&&&&&&::async_with::__private::View(error))
-                                            .__async_with_view(),
-                                    )
-                                }
-                                ::core::option::Option::None => ::async_with::Outcome::ok(),
-                            }
-                        }
-                        ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
-                    };
-                    __async_with_guard1.state.failed = __async_with_outcome1.is_err();
-                    let __async_with_exited1 = ::async_with::__private::shield(
-                            ::async_with::AsyncContext::exit(
-                                ::async_with::__private::context_of(
-                                    &mut __async_with_guard1.context,
-                                ),
-                                __async_with_outcome1,
-                            ),
-                            &mut __async_with_guard1.state,
-                        )
-                        .await;
-                    __async_with_guard1.state.armed = false;
-                    let __async_with_decision1 = match __async_with_exited1 {
-                        ::core::result::Result::Ok(ok) => ok,
-                        failed => {
-                            if let ::core::result::Result::Err(interrupted) = __async_with_result1 {
-                                ::async_with::__private::resume_panic(interrupted)
-                            }
-                            return ::async_with::__private::AsyncWithBodyFlow::Fail(
-                                ::async_with::__private::Sites::Next(
-                                    ::async_with::__private::Sites::F0(
-                                        failed.map(::core::mem::drop),
+                        };
+                        let __async_with_suppressed1 = {
+                            let proof = ::core::marker::PhantomData;
+                            if false {
+                                ::async_with::checks::suppressed(
+                                    &__async_with_result1,
+                                    ::async_with::__private::at_context(
+                                        __async_with_context_type1,
                                     ),
-                                ),
-                            );
-                        }
-                    };
-                    let __async_with_suppressed1 = {
-                        let proof = ::core::marker::PhantomData;
-                        if false {
-                            ::async_with::checks::suppressed(
-                                &__async_with_result1,
+                                    proof,
+                                )
+                            }
+                            ::async_with::checks::suppressed_value(
+                                proof,
                                 ::async_with::__private::at_context(
                                     __async_with_context_type1,
                                 ),
-                                proof,
+                                __async_with_decision1,
+                                __async_with_guard1.state.failed,
                             )
-                        }
-                        ::async_with::checks::suppressed_value(
-                            proof,
-                            ::async_with::__private::at_context(
-                                __async_with_context_type1,
-                            ),
-                            __async_with_decision1,
-                            __async_with_guard1.state.failed,
-                        )
-                    };
-                    match __async_with_result1 {
-                        ::core::result::Result::Err(interrupted) => {
-                            ::async_with::__private::unwound(
-                                interrupted,
-                                __async_with_suppressed1,
-                            )
-                        }
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Value(value),
-                        ) => value,
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
-                                returned,
-                            ),
-                        ) => {
-                            return ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
-                                returned,
-                            );
-                        }
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Jump(jump),
-                        ) => match jump {}
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Return(returned),
-                        ) => {
-                            match __async_with_suppressed1 {
-                                ::core::option::Option::Some(value) => value,
-                                ::core::option::Option::None => {
-                                    return ::async_with::__private::AsyncWithBodyFlow::Return(
-                                        returned,
-                                    );
+                        };
+                        match __async_with_result1 {
+                            ::core::result::Result::Err(interrupted) => {
+                                ::async_with::__private::unwound(
+                                    interrupted,
+                                    __async_with_suppressed1,
+                                )
+                            }
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Value(value),
+                            ) => value,
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
+                                    returned,
+                                ),
+                            ) => {
+                                return ::async_with::__private::AsyncWithBodyFlow::ReturnOk(
+                                    returned,
+                                );
+                            }
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Jump(jump),
+                            ) => match jump {}
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Return(returned),
+                            ) => {
+                                match __async_with_suppressed1 {
+                                    ::core::option::Option::Some(value) => value,
+                                    ::core::option::Option::None => {
+                                        return ::async_with::__private::AsyncWithBodyFlow::Return(
+                                            returned,
+                                        );
+                                    }
+                                }
+                            }
+                            ::core::result::Result::Ok(
+                                ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
+                            ) => {
+                                match __async_with_suppressed1 {
+                                    ::core::option::Option::Some(value) => value,
+                                    ::core::option::Option::None => match failure {}
                                 }
                             }
                         }
-                        ::core::result::Result::Ok(
-                            ::async_with::__private::AsyncWithBodyFlow::Fail(failure),
-                        ) => {
-                            match __async_with_suppressed1 {
-                                ::core::option::Option::Some(value) => value,
-                                ::core::option::Option::None => match failure {}
-                            }
-                        }
-                    }
-                });
-                flow
-            },
-            state: &mut __async_with_guard0.state,
-        }
-            .await;
+                    });
+                    flow
+                },
+                state: &mut __async_with_guard0.state,
+            }
+                .await
+        };
         let __async_with_outcome0 = match &__async_with_result0 {
             ::core::result::Result::Err(interrupted) => {
                 ::async_with::__private::interrupted(interrupted)
@@ -321,7 +331,9 @@ async fn expansion() {
             }
             ::core::result::Result::Ok(_) => ::async_with::Outcome::ok(),
         };
-        __async_with_guard0.state.failed = __async_with_outcome0.is_err();
+        __async_with_guard0.state.failed = ::async_with::Outcome::is_err(
+            &{ __async_with_outcome0 },
+        );
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
                     ::async_with::__private::context_of(

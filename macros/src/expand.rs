@@ -13,9 +13,11 @@
 //!     let witness = witness();                         // outermost layer, only when
 //!     if false { return witness.never(); }             //   something inside returns
 //!     let mut guard = { guard(ctx), with the context's cut (a scope's, or NoCut) };
-//!     let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
-//!     guard.state.armed = true;
-//!     let result = Caught { body: async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }, state: &mut guard.state }.await;
+//!     let result = {
+//!         let value = match enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
+//!         guard.state.armed = true;
+//!         Caught { body: async { let keep = value; let pat = keep; stmts; Flow::Value(tail) }, state: &mut guard.state }.await
+//!     };
 //!     let outcome = match &result { interrupted / probed return / probed value / failure views / ok };
 //!     guard.state.failed = outcome.is_err();
 //!     let exited = shield(exit(&mut guard.context, outcome), &mut guard.state).await;
@@ -30,7 +32,6 @@ use crate::model::{Body, Layer, binding, site, sites_end_by_ref, sites_type};
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::Expr;
-use syn::spanned::Spanned;
 
 /// The block expression for `layer` and the layers inside it.
 pub fn layer(layer: &Layer) -> TokenStream {
@@ -52,8 +53,9 @@ pub fn layer(layer: &Layer) -> TokenStream {
         )
     });
     let view_imports = view_imports(layer);
-    let enter = enter(layer);
+    let (guard, enter) = enter(layer);
     let body = body(layer);
+    let result = &layer.names.result;
     let outcome = outcome(layer);
     let exit = exit(layer);
     let replay = replay(layer);
@@ -61,8 +63,13 @@ pub fn layer(layer: &Layer) -> TokenStream {
         #leave_trait
         #view_imports
         #witness_decl
-        #enter
-        #body
+        #guard
+        // The entered value in a block of its own: its slot ends with the body, not
+        // after the exit's await (8 bytes of the block's future).
+        let #result = {
+            #enter
+            #body
+        };
         #outcome
         #exit
         #replay
@@ -90,10 +97,11 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
     })
 }
 
-/// Output:
+/// Output: the guard, then (inside the block that ends with the body) the enter:
 ///
 /// ```text
-/// let mut guard = guard(ctx);
+/// let mut guard = { let mut guard = guard(ctx, AsyncContext::cancel); ..cut..; at_context(guard).with_cut(cut) };
+/// ---
 /// let value = match AsyncContext::enter(&mut guard.context).await { Ok(v) => v, failed => LEAVE };
 /// guard.state.armed = true;
 /// ```
@@ -101,14 +109,17 @@ fn view_imports(layer: &Layer) -> Option<TokenStream> {
 /// The guard owns the context and runs `cancel` if the future is dropped from here until
 /// exit is done (S12). Enter and its failure path cover the context expression's range,
 /// so that rustc reports "not an async context" there, once per span.
-fn enter(layer: &Layer) -> TokenStream {
+fn enter(layer: &Layer) -> (TokenStream, TokenStream) {
     let names = &layer.names;
     let (guard, value, context_type) = (&names.guard, &names.value, &names.context_type);
     let context = &layer.context;
     let (first, last) = span_range(context);
-    let ctx_span = context.span();
     let cancel = protocol("cancel", first, last);
-    let guard_new = quote_spanned!(ctx_span=> ::async_with::__private::guard(#context));
+    let guard_new = located_call(
+        quote!(::async_with::__private::guard),
+        quote!(#context, #cancel),
+        (first, last),
+    );
     let enter = protocol_call("enter", (guard, last), TokenStream::new(), first, last);
     let call = stretch(quote!(.await), last, last);
     let call = quote!(#enter #call);
@@ -120,38 +131,47 @@ fn enter(layer: &Layer) -> TokenStream {
         first,
         last,
     );
-    quote! {
+    // Over the context expression too: the guard's cancel hook is `AsyncContext::cancel`
+    // itself (zero-sized), whose bound rustc checks again where the guard is made.
+    // (The receiver a call: rustc blames a method's failed bound on its receiver, and a
+    // call is located where its path is.)
+    let receiver = at_context(guard, first, last);
+    let with_cut = stretch(quote!(.with_cut(#cut)), first, last);
+    let with_cut = quote!(#receiver #with_cut);
+    let make_guard = quote! {
         // In a block of its own: the unguarded context's slot ends here.
         let mut #guard = {
             let mut #guard = #guard_new;
-            #guard.cancel = #cancel;
             #take_cut
-            #guard.with_cut(#cut)
+            #with_cut
         };
         let #context_type = ::async_with::__private::context_type(&#guard.context);
+    };
+    let enter = quote! {
         let #value = match #call {
             ::core::result::Result::Ok(#ok) => #ok,
             #failed => #leave,
         };
         #guard.state.armed = true;
-    }
+    };
+    (make_guard, enter)
 }
 
-/// Output:
+/// Output (the value of `let result = { ENTER; BODY };`):
 ///
 /// ```text
-/// let result = Caught {
+/// Caught {
 ///     body: async { let keep = value; let PAT = keep; stmts; Flow::Value(tail) },
 ///     state: &mut guard.state,
 /// }
-/// .await;
+/// .await
 /// ```
 ///
 /// The value lives in the body's future until the body ends, whatever the pattern binds
 /// (S14/S15); the body's future is gone before exit is awaited.
 fn body(layer: &Layer) -> TokenStream {
     let names = &layer.names;
-    let (guard, value, keep, result) = (&names.guard, &names.value, &names.keep, &names.result);
+    let (guard, value, keep) = (&names.guard, &names.value, &names.keep);
     let bind = layer.pat.as_ref().map(|pat| quote!(let #pat = #keep;));
     let (stmts, tail) = match &layer.body {
         Body::Block { stmts, tail } => (quote!(#(#stmts)*), tail.clone()),
@@ -177,7 +197,7 @@ fn body(layer: &Layer) -> TokenStream {
     };
     let flow_binding = binding("flow");
     quote! {
-        let #result = ::async_with::__private::Caught {
+        ::async_with::__private::Caught {
             body: async {
                 // The future's output type, before any user statement: a `return` hidden
                 // in a macro call is reported at that `return`.
@@ -195,7 +215,7 @@ fn body(layer: &Layer) -> TokenStream {
             },
             state: &mut #guard.state,
         }
-        .await;
+        .await
     }
 }
 
@@ -315,7 +335,9 @@ fn exit(layer: &Layer) -> TokenStream {
         // keeps the optimizer from folding a no-op exit (trivial body 9.6 → 13.2 ns).
         // Kept in the guard's spare byte, not in a local: a local alive across the
         // exit's await (most blocks' largest state) took 8 bytes of every block's future.
-        #guard.state.failed = #outcome.is_err();
+        // Of a copy: a borrow of the outcome's local would keep that local alive across
+        // the exit's await (24 bytes of every block's future).
+        #guard.state.failed = ::async_with::Outcome::is_err(&{ #outcome });
         let #exited = ::async_with::__private::shield(#call, &mut #guard.state).await;
         #guard.state.armed = false;
         let #decision = match #exited {

@@ -16,29 +16,32 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
     let self_ty = &item.self_ty;
     let lt = syn::Lifetime::new("'__async_with_a", Span::call_site());
 
+    // The user's futures are returned as they are, their output mapped by a zero-sized fn
+    // item (`forward`): an `async fn` around them would store `self` and the outcome a
+    // second time, in a state machine of its own.
     let (value_ty, enter_body) = match &model.enter {
         None => (
             quote!(&#lt mut Self),
-            quote!(::core::result::Result::Ok(self)),
+            quote!(::core::future::ready(::core::result::Result::Ok(self))),
         ),
         Some(enter) => {
             let name = &enter.name;
             let mut value = enter.ret.ok_type().clone();
             ElideTo(&lt).visit_type_mut(&mut value);
-            let call = quote!(Self::#name(self).await);
-            let body = match &enter.ret {
-                Ret::Plain(_) => quote!(::core::result::Result::Ok(#call)),
-                Ret::Result { .. } => quote!(#private::IntoResult::into_result(#call)),
+            let call = quote!(Self::#name(self));
+            let map = match &enter.ret {
+                Ret::Plain(_) => quote!(::core::result::Result::Ok),
+                Ret::Result { .. } => quote!(#private::IntoResult::into_result),
             };
-            (quote!(#value), body)
+            (quote!(#value), quote!(#private::forward(#call, #map)))
         }
     };
     let exit = &model.exit;
     let exit_name = &exit.name;
-    let exit_call = quote!(Self::#exit_name(self, outcome).await);
-    let exit_body = match &exit.ret {
-        Ret::Plain(_) => quote!(::core::result::Result::Ok(#exit_call)),
-        Ret::Result { .. } => quote!(#private::IntoResult::into_result(#exit_call)),
+    let exit_call = quote!(Self::#exit_name(self, outcome));
+    let exit_map = match &exit.ret {
+        Ret::Plain(_) => quote!(::core::result::Result::Ok),
+        Ret::Result { .. } => quote!(#private::IntoResult::into_result),
     };
     let enter_err = match &model.enter {
         Some(Enter {
@@ -59,15 +62,19 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
     };
     // D13: one error type for both; exit's result is checked against enter's, on exit's
     // return type.
-    let exit_body = match (enter_err, exit_err) {
+    // A closure rather than the fn item: with the fn item, the bound on the returned
+    // future's map would report a second time what `into_same` reports here.
+    let exit_map = match (enter_err, exit_err) {
         (Some(enter_unit), Some(exit_unit)) => {
             let span = exit_unit.span();
+            let result = syn::Ident::new("result", Span::mixed_site());
             quote_spanned! {span=>
-                <_ as #private::SameError<<#enter_unit as #private::IntoResult>::Err>>::into_same(#exit_call)
+                |#result| <_ as #private::SameError<<#enter_unit as #private::IntoResult>::Err>>::into_same(#result)
             }
         }
-        _ => exit_body,
+        _ => exit_map,
     };
+    let exit_body = quote!(#private::forward(#exit_call, #exit_map));
     let decision = &exit.decision;
     let cancel = model.cancel.as_ref().map(|name| {
         quote! {
@@ -139,14 +146,22 @@ pub fn context_impl(model: &ContextModel) -> TokenStream {
             type Error = #error_ty;
             type Decision = #decision;
 
-            async fn enter(&mut self) -> ::core::result::Result<Self::Value<'_>, Self::Error> {
+            fn enter(
+                &mut self,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self::Value<'_>, Self::Error>,
+            > {
                 #enter_body
             }
 
-            async fn exit(
+            // The map is a closure spanned at the user's return type (D13, above).
+            #[allow(clippy::redundant_closure)]
+            fn exit(
                 &mut self,
                 outcome: ::async_with::Outcome<'_>,
-            ) -> ::core::result::Result<Self::Decision, Self::Error> {
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self::Decision, Self::Error>,
+            > {
                 #exit_body
             }
 

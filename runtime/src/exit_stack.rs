@@ -176,9 +176,7 @@ struct ContextEntry<C>(C);
 
 /// A context about to exit: dropped before its exit finished, it still gets its cancel hook.
 fn armed<C: AsyncContext>(context: C) -> Guard<C, ()> {
-    let mut entry = guard(context);
-    entry.cancel = C::cancel;
-    let mut entry = entry.with_cut(());
+    let mut entry = guard(context, C::cancel).with_cut(());
     entry.state.armed = true;
     entry
 }

@@ -113,6 +113,15 @@ pub struct OwnCut(CutCause);
 /// [`NoCut`] never resolves and is zero-sized. Object-safe: the cut is polled through
 /// `poll_scoped`, which is not generic.
 pub trait CutSignal {
+    /// [`NoCut`]: the block has no cut of its own (only a scope around it may cut it).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn never_cuts(&self) -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
     /// Polled after each poll that leaves the body pending, and before each later poll
     /// of the body. Ready once it has fired.
     fn poll_cut(&mut self, cx: &mut Context<'_>) -> Poll<()>;
@@ -250,6 +259,12 @@ impl<C: crate::Scope> CutSignal for Fired<C::Cut, C> {
 pub struct NoCut;
 
 impl CutSignal for NoCut {
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn never_cuts(&self) -> bool {
+        true
+    }
+
     fn poll_cut(&mut self, _: &mut Context<'_>) -> Poll<()> {
         Poll::Pending
     }
@@ -300,7 +315,44 @@ impl<F: Future, S: CutSignal> Future for Caught<'_, F, S> {
         let body: Pin<&mut dyn Future<Output = F::Output>> = this.body;
         #[cfg(not(debug_assertions))]
         let body = this.body;
+        #[cfg(not(debug_assertions))]
+        if this.state.cut.never_cuts() {
+            return poll_uncut(body, this.state, cx);
+        }
         poll_body_in(body, this.state, cx)
+    }
+}
+
+/// A release build's poll of a body whose block has no scope of its own: while no scope
+/// around it cuts, the body is polled directly with its panics caught, its output kept
+/// as it is, and the block's flags written in place (what the same guarantees cost by
+/// hand); otherwise as any block.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn poll_uncut<F: Future, S: CutSignal>(
+    mut body: Pin<&mut F>,
+    state: &mut BlockState<S>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, Interrupted>> {
+    let before = self::state();
+    if before & CUTTING != 0 {
+        return poll_body_in(body, state, cx);
+    }
+    #[cfg(not(panic = "abort"))]
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.as_mut().poll(cx)));
+    #[cfg(panic = "abort")]
+    let polled: Result<_, Interrupted> = Ok(body.as_mut().poll(cx));
+    match polled {
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Ok(Poll::Pending) => {
+            STATE.with(|word| {
+                let after = word.get();
+                state.has_inner = (after ^ before) & !CUTTING != 0;
+                word.set(after.wrapping_add(ONE_PENDING));
+            });
+            Poll::Pending
+        }
+        Err(payload) => Poll::Ready(Err(payload)),
     }
 }
 

@@ -41,3 +41,39 @@ impl<T, U> SameError<U> for Result<T, U> {
         self
     }
 }
+
+pin_project_lite::pin_project! {
+    /// A user's enter or exit future, its output mapped by `map` (a zero-sized fn item such
+    /// as `Result::Ok` or `IntoResult::into_result`): what `#[async_context]`'s
+    /// `AsyncContext` impl returns, rather than an `async fn` around the user's, which would
+    /// store `self` and the outcome once more and be a state machine of its own.
+    pub struct Forward<F, M> {
+        #[pin]
+        future: F,
+        map: M,
+    }
+}
+
+/// The user's `future`, with `map` applied to its output.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn forward<F: core::future::Future, M: FnMut(F::Output) -> T, T>(
+    future: F,
+    map: M,
+) -> Forward<F, M> {
+    Forward { future, map }
+}
+
+impl<F: core::future::Future, M: FnMut(F::Output) -> T, T> core::future::Future for Forward<F, M> {
+    type Output = T;
+
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<T> {
+        let this = self.project();
+        this.future.poll(cx).map(this.map)
+    }
+}
