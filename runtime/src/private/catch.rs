@@ -106,6 +106,13 @@ pub type Interrupted = Box<dyn Any + Send>;
 /// An enclosing scope cut the body, for this cause (when it published one).
 pub struct CutByScope(Option<CutCause>);
 
+impl CutByScope {
+    /// A cut that published no cause (what the benchmarks' hand-written twin builds).
+    pub fn without_cause() -> Self {
+        CutByScope(None)
+    }
+}
+
 /// This block's own scope cut the body, for this cause.
 pub struct OwnCut(CutCause);
 

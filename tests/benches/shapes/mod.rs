@@ -355,7 +355,9 @@ fn cut<F: Future>(
         }
     }
     state.cut_by_scope = true;
-    Poll::Ready(Err(Box::new(async_with::__private::CutByScope)))
+    Poll::Ready(Err(Box::new(
+        async_with::__private::CutByScope::without_cause(),
+    )))
 }
 
 pin_project_lite::pin_project! {
