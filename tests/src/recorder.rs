@@ -21,6 +21,14 @@ impl Log {
         self.0.lock().unwrap().clone()
     }
 
+    /// The `exit ..` events only, in order.
+    pub fn exits(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .filter(|e| e.starts_with("exit"))
+            .collect()
+    }
+
     /// A context named `name` that records into this log.
     pub fn context(&self, name: &str) -> Recorder {
         Recorder {

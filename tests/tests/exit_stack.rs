@@ -206,11 +206,7 @@ async fn features_compose_an_exit_stack_of_contexts_inside_a_task_group_block()
     });
     // The stack unwound last-in first-out, and the group awaited its task before the
     // block ended (the task may run at any point before that).
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit y: ok", "exit x: ok"]);
     assert!(log.events().contains(&"task ran".to_string()));
     assert_eq!(*lock.lock().await, 1);

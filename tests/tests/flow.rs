@@ -90,11 +90,7 @@ async fn s5_break_and_continue_leave_through_exit() -> Result<()> {
         }
     }
     assert_eq!(seen, [0]);
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(
         exits,
         ["exit 0: ok", "exit 1: ok", "exit 2: ok", "exit 3: ok"]
@@ -176,11 +172,7 @@ async fn s6_a_tail_err_is_a_failure_for_every_context_of_the_block() -> Result<(
     let log = Log::new();
     let value = async_with!(log.context("a"), log.context("b"), log.context("c") => { fail("no") });
     assert!(value.is_err());
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(
         exits,
         ["exit c: err(no)", "exit b: err(no)", "exit a: err(no)"]
@@ -188,11 +180,7 @@ async fn s6_a_tail_err_is_a_failure_for_every_context_of_the_block() -> Result<(
     let log = Log::new();
     let value = async_with!(log.context("a"), log.context("b") => { "7".parse::<u8>() });
     assert_eq!(value, Ok(7));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit b: ok", "exit a: ok"]);
     Ok(())
 }
@@ -208,11 +196,7 @@ async fn s6_s10_when_the_inner_exit_fails_on_a_tail_err_the_outer_context_sees_t
     }
     let log = Log::new();
     assert_eq!(run(&log).await, Err(TestError("b exit failed".into())));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(
         exits,
         ["exit b: err(rejected)", "exit a: err(b exit failed)"]
@@ -229,11 +213,7 @@ async fn s6_a_braced_macro_tail_whose_value_is_err_is_a_failure() -> Result<()> 
         }
     });
     assert_eq!(value, Err(TestError("lost".into())));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit b: err(lost)", "exit a: err(lost)"]);
 
     let log = Log::new();
@@ -283,11 +263,7 @@ async fn s11_nested_blocks_in_loops_matches_and_other_macros_compose() -> Result
     }
     let log = Log::new();
     assert_eq!(run(&log, 9).await, Ok(11));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(
         exits,
         [
@@ -302,11 +278,7 @@ async fn s11_nested_blocks_in_loops_matches_and_other_macros_compose() -> Result
 
     let log = Log::new();
     assert_eq!(run(&log, 1).await, Err(TestError("stop".into())));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(
         exits,
         [
@@ -411,11 +383,7 @@ async fn s11_blocks_compose_inside_other_macros_blocks() -> Result<()> {
     };
     assert_eq!(seen, "arm");
     assert_eq!(*mutex.lock().await, 1);
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit outer: ok", "exit arm: ok"]);
     Ok(())
 }
@@ -440,11 +408,7 @@ async fn s4_return_in_let_else_and_as_the_tail_runs_exit_first() {
     assert_eq!(let_else(&log, Some(3)).await, Ok(3));
     assert_eq!(let_else(&log, None).await, Err(TestError("none".into())));
     assert_eq!(tail_return(&log).await, Ok(9));
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit a: ok", "exit a: err(none)", "exit b: ok"]);
 }
 
@@ -492,10 +456,6 @@ async fn s4_return_works_with_impl_trait_and_generic_return_types() {
         generic::<TestError>(&log).await,
         Err(TestError("generic".into()))
     );
-    let exits: Vec<_> = log
-        .events()
-        .into_iter()
-        .filter(|e| e.starts_with("exit"))
-        .collect();
+    let exits = log.exits();
     assert_eq!(exits, ["exit a: ok", "exit a: ok", "exit b: err(generic)"]);
 }

@@ -149,13 +149,7 @@ async fn generic_code_over_any_context() {
     }
     let log = Log::new();
     assert_eq!(twice(log.context("g")).await, Ok(2));
-    assert_eq!(
-        log.events()
-            .iter()
-            .filter(|e| e.starts_with("exit"))
-            .count(),
-        2
-    );
+    assert_eq!(log.exits().len(), 2);
 }
 
 #[tokio::test]
