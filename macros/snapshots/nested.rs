@@ -24,7 +24,7 @@ async fn expansion() {
         );
         let __async_with_result0 = {
             let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                    ::async_with::__private::context_of(&mut __async_with_guard0.context),
+                    ::async_with::__private::at_context(&mut __async_with_guard0.context),
                 )
                 .await
             {
@@ -79,7 +79,7 @@ async fn expansion() {
                                     );
                                     let __async_with_result1 = {
                                         let __async_with_value1 = match ::async_with::AsyncContext::enter(
-                                                ::async_with::__private::context_of(
+                                                ::async_with::__private::at_context(
                                                     &mut __async_with_guard1.context,
                                                 ),
                                             )
@@ -162,7 +162,7 @@ async fn expansion() {
                                     );
                                     let __async_with_exited1 = ::async_with::__private::shield(
                                             ::async_with::AsyncContext::exit(
-                                                ::async_with::__private::context_of(
+                                                ::async_with::__private::at_context(
                                                     &mut __async_with_guard1.context,
                                                 ),
                                                 __async_with_outcome1,
@@ -314,7 +314,7 @@ async fn expansion() {
         );
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
-                    ::async_with::__private::context_of(
+                    ::async_with::__private::at_context(
                         &mut __async_with_guard0.context,
                     ),
                     __async_with_outcome0,

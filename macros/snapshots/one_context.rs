@@ -28,7 +28,7 @@ async fn expansion() {
         );
         let __async_with_result0 = {
             let __async_with_value0 = match ::async_with::AsyncContext::enter(
-                    ::async_with::__private::context_of(&mut __async_with_guard0.context),
+                    ::async_with::__private::at_context(&mut __async_with_guard0.context),
                 )
                 .await
             {
@@ -121,7 +121,7 @@ async fn expansion() {
         );
         let __async_with_exited0 = ::async_with::__private::shield(
                 ::async_with::AsyncContext::exit(
-                    ::async_with::__private::context_of(
+                    ::async_with::__private::at_context(
                         &mut __async_with_guard0.context,
                     ),
                     __async_with_outcome0,

@@ -458,7 +458,7 @@ pub fn span_range(tokens: &impl quote::ToTokens) -> (Span, Span) {
 /// `AsyncContext::METHOD`, located over the context expression's whole range.
 ///
 /// Every use of the protocol names it this way, and passes the context as
-/// [`context_of`]'s call: a value that is not a context is then reported once (rustc keeps
+/// [`context_of`] gives it: a value that is not a context is then reported once (rustc keeps
 /// one report per span and bound), over the user's expression, with nothing else to blame.
 fn protocol(method: &str, first: Span, last: Span) -> TokenStream {
     let method = Ident::new(method, Span::call_site());
@@ -486,19 +486,15 @@ fn protocol_call(
 /// The borrow itself is at `borrow`.
 fn context_of(guard: &Ident, first: Span, last: Span, borrow: Span) -> TokenStream {
     let borrowed = stretch(quote!(&mut #guard.context), borrow, borrow);
-    located_call(
-        quote!(::async_with::__private::context_of),
-        borrowed,
-        (first, last),
-    )
+    at_context(borrowed, first, last)
 }
 
-/// `at_context(ident)`, located over the context expression: a failed bound on the
-/// ident's type is reported there.
-fn at_context(ident: &Ident, first: Span, last: Span) -> TokenStream {
+/// `at_context(value)`, located over the context expression: a failed bound on the
+/// value's type is reported there.
+fn at_context(value: impl quote::ToTokens, first: Span, last: Span) -> TokenStream {
     located_call(
         quote!(::async_with::__private::at_context),
-        quote!(#ident),
+        value.into_token_stream(),
         (first, last),
     )
 }

@@ -93,15 +93,6 @@ impl<C> Unguarded<C> {
     }
 }
 
-/// The guarded context (`context_of(&mut guard.context)`), for enter and exit. A call
-/// rather than the bare borrow: a value that is not a context is then blamed on the call,
-/// which the expansion locates over the user's context expression (one report, D1).
-#[cfg_attr(debug_assertions, inline)]
-#[cfg_attr(not(debug_assertions), inline(always))]
-pub fn context_of<C>(context: &mut C) -> &mut C {
-    context
-}
-
 /// The type of the guarded context, as a value that borrows nothing: the checks after
 /// exit name the context (D10) even when the block's value still borrows it.
 #[cfg_attr(debug_assertions, inline)]
@@ -111,7 +102,9 @@ pub fn context_type<C>(_context: &C) -> core::marker::PhantomData<C> {
 }
 
 /// The argument itself, in a call the expansion locates over the context expression, so
-/// that a bound on its type is reported there.
+/// that a bound on its type is reported there: the guarded context for enter and exit
+/// (`at_context(&mut guard.context)`, so a value that is not a context is blamed on the
+/// call, once, D1), the guard as it is made, and the context's type for the checks.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn at_context<T>(value: T) -> T {

@@ -5,12 +5,12 @@
 //!
 //! | step | items |
 //! | --- | --- |
-//! | take the context, with its cut; arm `cancel` after enter | [`guard()`], [`Unguarded::with_cut`], [`Guard`], [`BlockState`]; [`context_of`] (the context for enter and exit, so that a value that is not one is reported once) |
+//! | take the context, with its cut; arm `cancel` after enter | [`guard()`], [`Unguarded::with_cut`], [`Guard`], [`BlockState`]; [`at_context`] (the context for enter and exit, so that a value that is not one is reported once) |
 //! | the body's way out | [`AsyncWithBodyFlow`], [`Witness`] (ties `return` to the fn's type), [`Branch`] (`?`) |
 //! | is the context a scope? | [`ScopeOf`], [`ScopeCut`] / [`NoScopeCut`] (a [`Scope`](crate::Scope)'s cut, or [`NoCut`]) |
 //! | poll the body, catching a panic, carrying out cuts | [`Caught`], [`interrupted`] (the outcome), [`shield`] (exit), [`resume_panic`], [`unwound`] |
 //! | build the outcome from a failure | [`residual_error`], [`View`] and its `View*` ladder, [`Probe`] with `Probe*` for a returned value (the body's value: [`checks::Tail`](crate::checks::Tail)), [`failed`] |
-//! | a suppressed failure's value | [`checks::suppressed`](crate::checks), [`GivesValue`](crate::checks::GivesValue), [`SuppressesInto`](crate::checks::SuppressesInto); [`context_type`], [`at_context`]; [`Sieve`] for a literal `suppress::<E>()` |
+//! | a suppressed failure's value | [`checks::suppressed`](crate::checks), [`GivesValue`](crate::checks::GivesValue), [`SuppressesInto`](crate::checks::SuppressesInto); [`context_type`]; [`Sieve`] for a literal `suppress::<E>()` |
 //! | leave the function | a `?` again, on the residual (rustc's own checks); [`from_residual`] / [`FromResidual`] for a residual after [`Sieve`]; `checks::Fail` / [`LeaveWith`](crate::checks::LeaveWith) / [`CanReturnError`](crate::checks::CanReturnError) (enter or exit errors) |
 //! | the scopes around a body's poll ([`current_deadline`](crate::current_deadline), a [`shield`](crate::shield)) | [`ScopeFrame`], [`push_frame`] (by [`Caught`] for a scope that has a frame) |
 //! | `#[async_context]` impls | [`IntoResult`], [`SameError`], [`spawn_exit`] |
